@@ -1,0 +1,103 @@
+package io.dptrain.config;
+
+/** The enumerated choices of the configuration, each spelled as in the .conf files. */
+public final class Choices {
+    private Choices() {
+    }
+
+    /** Network presets (see io.dptrain.model.Networks). */
+    public enum Preset implements Named {
+        MLP("mlp"), LENET("lenet"), VGG_MINI("vgg-mini");
+
+        private final String name;
+
+        Preset(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /** Hidden-unit nonlinearity of the mlp preset (sigmoid is the lecture's unit). */
+    public enum Activation implements Named {
+        SIGMOID("sigmoid"), RELU("relu"), TANH("tanh");
+
+        private final String name;
+
+        Activation(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /** Optimizer applied to each (averaged) gradient. */
+    public enum Updater implements Named {
+        SGD("sgd"), NESTEROV("nesterov"), ADAM("adam");
+
+        private final String name;
+
+        Updater(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /** Gradient clipping against exploding gradients: none, element-wise, or per-layer L2 norm. */
+    public enum Clipping implements Named {
+        NONE("none"), CLIP_VALUE("clip-value"), CLIP_L2_NORM("clip-l2-norm");
+
+        private final String name;
+
+        Clipping(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /** Training loss of the output layer. */
+    public enum Loss implements Named {
+        MCXENT("mcxent"), NEGATIVE_LOG_LIKELIHOOD("negative-log-likelihood"), MSE("mse");
+
+        private final String name;
+
+        Loss(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /** Which trainer runs: the single-process reference or one of the distributed engines. */
+    public enum EngineMode implements Named {
+        SINGLE_PROCESS("single-process");
+
+        private final String name;
+
+        EngineMode(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.dptrain.config;
+
+import com.typesafe.config.Config;
+import io.dptrain.config.Choices.Activation;
+import io.dptrain.config.Choices.Clipping;
+import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.config.Choices.Loss;
+import io.dptrain.config.Choices.Preset;
+import io.dptrain.config.Choices.Updater;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The whole configuration of a run: immutable and validated on construction. Each section is a
+ * record whose compact constructor checks its fields; keys are documented in docs/CONFIG.md and
+ * listed with their defaults in {@code reference.conf}. Load it with {@link ConfigLoader}.
+ */
+public record DptrainConfig(Data data, Model model, Training train, Engine engine, Spark spark, Output output)
+        implements Serializable {
+
+    /** Prefix of every key. */
+    public static final String ROOT = "dptrain";
+
+    /** Builds the configuration from a resolved HOCON tree rooted at {@code dptrain}. */
+    static DptrainConfig from(Config c) {
+        return new DptrainConfig(Data.from(c.getConfig("data")), Model.from(c.getConfig("model")),
+                Training.from(c.getConfig("train")), Engine.from(c.getConfig("engine")),
+                new Spark(c.getString("spark.master")),
+                new Output(c.getString("output.dir"), c.getBoolean("output.overwrite")));
+    }
+
+    /** Where the prepared tables are and the shape every example must have. */
+    public record Data(String train, String test, int height, int width, int channels, int classes, int trainLimit)
+            implements Serializable {
+        public Data {
+            Check.nonBlank("dptrain.data.train", train);
+            Check.nonBlank("dptrain.data.test", test);
+            Check.atLeast("dptrain.data.height", height, 1);
+            Check.atLeast("dptrain.data.width", width, 1);
+            Check.atLeast("dptrain.data.channels", channels, 1);
+            Check.atLeast("dptrain.data.classes", classes, 2);
+            Check.atLeast("dptrain.data.train-limit", trainLimit, 0);
+        }
+
+        static Data from(Config c) {
+            return new Data(c.getString("train"), c.getString("test"), c.getInt("height"), c.getInt("width"),
+                    c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"));
+        }
+    }
+
+    /** The network: a preset and the sizes of each preset. */
+    public record Model(Preset preset, Mlp mlp, LeNet lenet, VggMini vggMini) implements Serializable {
+        static Model from(Config c) {
+            return new Model(Check.oneOf("dptrain.model.preset", c.getString("preset"), Preset.class),
+                    new Mlp(c.getIntList("mlp.hidden"),
+                            Check.oneOf("dptrain.model.mlp.activation", c.getString("mlp.activation"), Activation.class)),
+                    new LeNet(c.getInt("lenet.conv1-filters"), c.getInt("lenet.conv2-filters"), c.getInt("lenet.dense")),
+                    new VggMini(c.getIntList("vgg-mini.block-filters"), c.getInt("vgg-mini.convs-per-block"),
+                            c.getIntList("vgg-mini.dense"), c.getBoolean("vgg-mini.batch-norm"),
+                            c.getDouble("vgg-mini.dropout")));
+        }
+    }
+
+    /** Fully connected net: hidden layer sizes (may be empty: softmax regression) and their unit. */
+    public record Mlp(List<Integer> hidden, Activation activation) implements Serializable {
+        public Mlp {
+            hidden = Check.allAtLeast("dptrain.model.mlp.hidden", hidden, 1, true);
+        }
+    }
+
+    /** LeNet: conv 5x5 (conv1Filters) - pool - conv 5x5 (conv2Filters) - pool - dense - softmax. */
+    public record LeNet(int conv1Filters, int conv2Filters, int dense) implements Serializable {
+        public LeNet {
+            Check.atLeast("dptrain.model.lenet.conv1-filters", conv1Filters, 1);
+            Check.atLeast("dptrain.model.lenet.conv2-filters", conv2Filters, 1);
+            Check.atLeast("dptrain.model.lenet.dense", dense, 1);
+        }
+    }
+
+    /** VGG-style stack: blocks of 3x3 same convs + ReLU, each ending in 2x2 max-pool, then dense layers. */
+    public record VggMini(List<Integer> blockFilters, int convsPerBlock, List<Integer> dense, boolean batchNorm,
+                          double dropout) implements Serializable {
+        public VggMini {
+            blockFilters = Check.allAtLeast("dptrain.model.vgg-mini.block-filters", blockFilters, 1, false);
+            Check.atLeast("dptrain.model.vgg-mini.convs-per-block", convsPerBlock, 1);
+            dense = Check.allAtLeast("dptrain.model.vgg-mini.dense", dense, 1, true);
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new ConfigException("dptrain.model.vgg-mini.dropout must be in [0, 1), got " + dropout);
+            }
+        }
+    }
+
+    /** Optimization: epochs, batch size, updater, regularization, clipping, loss and seed. */
+    public record Training(int epochs, int batchSize, Updater updater, double learningRate, double momentum,
+                           double l2, Clipping gradientClipping, double gradientClippingThreshold, Loss loss,
+                           long seed, int progressEvery) implements Serializable {
+        public Training {
+            Check.atLeast("dptrain.train.epochs", epochs, 1);
+            Check.atLeast("dptrain.train.batch-size", batchSize, 1);
+            Check.positive("dptrain.train.learning-rate", learningRate);
+            Check.range("dptrain.train.momentum", momentum, 0, 1);
+            Check.range("dptrain.train.l2", l2, 0, 1);
+            Check.positive("dptrain.train.gradient-clipping-threshold", gradientClippingThreshold);
+            Check.atLeast("dptrain.train.progress-every", progressEvery, 0);
+        }
+
+        static Training from(Config c) {
+            return new Training(c.getInt("epochs"), c.getInt("batch-size"),
+                    Check.oneOf("dptrain.train.updater", c.getString("updater"), Updater.class),
+                    c.getDouble("learning-rate"), c.getDouble("momentum"), c.getDouble("l2"),
+                    Check.oneOf("dptrain.train.gradient-clipping", c.getString("gradient-clipping"), Clipping.class),
+                    c.getDouble("gradient-clipping-threshold"),
+                    Check.oneOf("dptrain.train.loss", c.getString("loss"), Loss.class),
+                    c.getLong("seed"), c.getInt("progress-every"));
+        }
+    }
+
+    /** Which trainer runs the job. */
+    public record Engine(EngineMode mode) implements Serializable {
+        static Engine from(Config c) {
+            return new Engine(Check.oneOf("dptrain.engine.mode", c.getString("mode"), EngineMode.class));
+        }
+    }
+
+    /** Spark settings for runs that start their own session (not spark-submit). */
+    public record Spark(String master) implements Serializable {
+        public Spark {
+            Check.nonBlank("dptrain.spark.master", master);
+        }
+    }
+
+    /** Where a run writes its model, provenance and metrics. */
+    public record Output(String dir, boolean overwrite) implements Serializable {
+        public Output {
+            Check.nonBlank("dptrain.output.dir", dir);
+        }
+    }
+}
