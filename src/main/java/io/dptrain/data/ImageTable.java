@@ -1,0 +1,451 @@
+package io.dptrain.data;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.Seq;
+
+/**
+ * Labelled images as a Spark DataFrame, and their Parquet storage.
+ *
+ * <p>The canonical table has two columns: {@value #LABEL} (int, the class index in
+ * {@code 0..classes-1}) and {@value #PIXELS} (binary, {@code pixelsPerImage} unsigned bytes in
+ * row-major HWC order). The {@link ImageShape} travels as metadata on the {@value #PIXELS}
+ * column (keys {@value #HEIGHT}, {@value #WIDTH}, {@value #CHANNELS}, {@value #CLASSES}), which
+ * Spark stores in Parquet files, so a prepared table describes itself. Neither column holds
+ * nulls: {@link #fromImages} declares them non-nullable; Spark reports them nullable after a
+ * Parquet read or a conversion, as it does for every such column.
+ */
+public final class ImageTable {
+
+    /** Name of the label column. */
+    public static final String LABEL = "label";
+    /** Name of the pixels column. */
+    public static final String PIXELS = "pixels";
+    /** Metadata key on the pixels column: image height. */
+    public static final String HEIGHT = "height";
+    /** Metadata key on the pixels column: image width. */
+    public static final String WIDTH = "width";
+    /** Metadata key on the pixels column: channels per pixel. */
+    public static final String CHANNELS = "channels";
+    /** Metadata key on the pixels column: number of classes. */
+    public static final String CLASSES = "classes";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageTable.class);
+    private static final String INTEGER_TYPES = "tinyint, smallint, int, bigint";
+    private static final String PIXEL_TYPES =
+            "binary, or array of tinyint, smallint, int, bigint, float or double";
+
+    private ImageTable() {
+    }
+
+    /**
+     * Returns the canonical schema for images of the given shape.
+     *
+     * @param shape the shape recorded as metadata on the pixels column
+     * @return {@code label int not null, pixels binary not null} with the shape metadata
+     */
+    public static StructType schema(ImageShape shape) {
+        return new StructType(new StructField[] {
+            new StructField(LABEL, DataTypes.IntegerType, false, Metadata.empty()),
+            new StructField(PIXELS, DataTypes.BinaryType, false, metadata(shape)),
+        });
+    }
+
+    /**
+     * Distributes in-memory images as a canonical table, one row per image.
+     *
+     * @param spark  the session
+     * @param images at least one image
+     * @return the canonical table
+     */
+    public static Dataset<Row> fromImages(SparkSession spark, LabeledImages images) {
+        Objects.requireNonNull(spark, "spark");
+        Objects.requireNonNull(images, "images");
+        if (images.count() == 0) {
+            throw new IllegalArgumentException("images must hold at least one image, got 0");
+        }
+        int n = images.shape().pixelsPerImage();
+        List<Row> rows = new ArrayList<>(images.count());
+        for (int i = 0; i < images.count(); i++) {
+            rows.add(RowFactory.create(images.label(i),
+                    Arrays.copyOfRange(images.pixels(), i * n, (i + 1) * n)));
+        }
+        return spark.createDataFrame(rows, schema(images.shape()));
+    }
+
+    /**
+     * Converts any labelled pixel table to the canonical table, validating every row first.
+     *
+     * <p>Pixels may be a {@code binary} column of {@code pixelsPerImage} bytes, an array column
+     * of {@code pixelsPerImage} whole numbers in 0..255, or, when {@code pixelsCol} is null,
+     * every column except the label, in order (the Kaggle CSV layout
+     * {@code label,pixel1..pixel784}), each numeric.
+     *
+     * @param table     the source table, not empty
+     * @param labelCol  an integer column of class indices in {@code 0..classes-1}
+     * @param pixelsCol a binary or numeric array column, or null for the wide layout
+     * @param shape     the shape of every image
+     * @return the canonical table with the shape as metadata
+     * @throws IllegalArgumentException naming the column, the value and what is allowed
+     */
+    public static Dataset<Row> fromTable(Dataset<Row> table, String labelCol, String pixelsCol,
+            ImageShape shape) {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(labelCol, "labelCol");
+        Objects.requireNonNull(shape, "shape");
+        StructType schema = table.schema();
+        DataType labelType = field(schema, labelCol).dataType();
+        if (!isIntegral(labelType)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' has type "
+                    + labelType.simpleString() + "; allowed: " + INTEGER_TYPES);
+        }
+        Column pixels = pixelsColumn(table, labelCol, pixelsCol, shape);
+        String pixelsName = pixelsCol == null ? "pixel columns" : "pixels column '" + pixelsCol
+                + "'";
+        boolean binary = pixelsCol != null
+                && field(schema, pixelsCol).dataType() instanceof BinaryType;
+
+        Column label = column(labelCol);
+        Column badLabel = label.isNull().or(label.lt(0)).or(label.geq(shape.classes()));
+        Column pixelCount = binary ? length(pixels) : size(pixels);
+        Column badCount = pixels.isNull().or(pixelCount.notEqual(shape.pixelsPerImage()));
+        Column badValue = binary ? lit(false) : exists(pixels,
+                x -> x.isNull().or(x.lt(0)).or(x.gt(255)).or(x.isNaN()).or(x.notEqual(round(x))));
+        Row check = table.agg(
+                count(lit(1)),
+                sum(when(badLabel, 1).otherwise(0)),
+                first(when(badLabel, label.cast("string")), true),
+                sum(when(badCount, 1).otherwise(0)),
+                first(when(badCount, pixelCount), true),
+                sum(when(not(badCount).and(badValue), 1).otherwise(0)),
+                first(when(not(badCount).and(badValue), pixels.cast("string")), true))
+                .first();
+        long rows = check.getLong(0);
+        if (rows == 0) {
+            throw new IllegalArgumentException("table is empty: it must hold at least one row");
+        }
+        if (check.getLong(1) > 0) {
+            throw new IllegalArgumentException("label column '" + labelCol + "': "
+                    + check.getLong(1) + " of " + rows + " rows have a label outside 0.."
+                    + (shape.classes() - 1) + ", e.g. " + check.getString(2));
+        }
+        if (check.getLong(3) > 0) {
+            throw new IllegalArgumentException(pixelsName + ": " + check.getLong(3) + " of "
+                    + rows + " rows have the wrong number of pixels: found "
+                    + (check.isNullAt(4) ? "null" : check.get(4)) + ", expected "
+                    + shape.pixelsPerImage() + " (" + describe(shape) + ")");
+        }
+        if (check.getLong(5) > 0) {
+            throw new IllegalArgumentException(pixelsName + ": " + check.getLong(5) + " of "
+                    + rows + " rows have pixel values that are not whole numbers in 0..255,"
+                    + " e.g. " + abbreviate(check.getString(6)));
+        }
+        Column bytes = binary ? pixels : toBytes().apply(pixels.cast("array<int>"));
+        return table.select(label.cast("int").as(LABEL),
+                bytes.as(PIXELS, metadata(shape)));
+    }
+
+    /**
+     * Writes a canonical table as Parquet, atomically: the data goes to a hidden sibling of
+     * {@code path} first and is renamed into place once complete, so a failed write leaves no
+     * partial output.
+     *
+     * @param df        a canonical table (see {@link #shapeOf})
+     * @param path      a Hadoop path or URI (a plain local path works too)
+     * @param overwrite whether an existing {@code path} may be replaced
+     * @throws IllegalArgumentException if {@code path} exists and {@code overwrite} is false
+     * @throws UncheckedIOException     if the file system operations fail
+     */
+    public static void writeParquet(Dataset<Row> df, String path, boolean overwrite) {
+        Objects.requireNonNull(df, "df");
+        Objects.requireNonNull(path, "path");
+        shapeOf(df);
+        try {
+            Path target = new Path(path);
+            FileSystem fs = target.getFileSystem(
+                    df.sparkSession().sparkContext().hadoopConfiguration());
+            target = fs.makeQualified(target);
+            if (fs.exists(target) && !overwrite) {
+                throw new IllegalArgumentException("output path " + target + " already exists;"
+                        + " delete it or pass overwrite=true to replace it");
+            }
+            Path temporary = sibling(target, "tmp");
+            try {
+                df.select(LABEL, PIXELS).write().mode(SaveMode.ErrorIfExists)
+                        .parquet(temporary.toString());
+                replace(fs, temporary, target);
+            } finally {
+                if (fs.exists(temporary)) {
+                    fs.delete(temporary, true);
+                }
+            }
+            LOG.info("wrote image table {}", target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write image table to " + path, e);
+        }
+    }
+
+    /**
+     * Reads a canonical table written by {@link #writeParquet}.
+     *
+     * @param spark the session
+     * @param path  a Hadoop path or URI
+     * @return the table, columns {@value #LABEL} and {@value #PIXELS}, shape in the metadata
+     * @throws IllegalArgumentException naming the path if it is not a canonical image table
+     */
+    public static Dataset<Row> read(SparkSession spark, String path) {
+        Objects.requireNonNull(spark, "spark");
+        Objects.requireNonNull(path, "path");
+        Dataset<Row> df = spark.read().parquet(path);
+        try {
+            shapeOf(df);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + " is not an image table: "
+                    + e.getMessage(), e);
+        }
+        return df.select(LABEL, PIXELS);
+    }
+
+    /**
+     * Returns the image shape recorded in a canonical table's metadata.
+     *
+     * @param df a canonical table
+     * @return the shape of its images
+     * @throws IllegalArgumentException naming the missing column, wrong type or missing keys
+     */
+    public static ImageShape shapeOf(Dataset<Row> df) {
+        Objects.requireNonNull(df, "df");
+        StructType schema = df.schema();
+        DataType labelType = field(schema, LABEL).dataType();
+        if (!(labelType instanceof IntegerType)) {
+            throw new IllegalArgumentException("column '" + LABEL + "' has type "
+                    + labelType.simpleString() + ", expected int");
+        }
+        StructField pixels = field(schema, PIXELS);
+        if (!(pixels.dataType() instanceof BinaryType)) {
+            throw new IllegalArgumentException("column '" + PIXELS + "' has type "
+                    + pixels.dataType().simpleString() + ", expected binary");
+        }
+        Metadata m = pixels.metadata();
+        List<String> missing = new ArrayList<>();
+        for (String key : List.of(HEIGHT, WIDTH, CHANNELS, CLASSES)) {
+            if (!m.contains(key)) {
+                missing.add(key);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("column '" + PIXELS + "' lacks the image shape"
+                    + " metadata keys " + missing + " (found " + m.json() + "); build tables"
+                    + " with ImageTable.fromImages or ImageTable.fromTable");
+        }
+        return new ImageShape(Math.toIntExact(m.getLong(HEIGHT)),
+                Math.toIntExact(m.getLong(WIDTH)), Math.toIntExact(m.getLong(CHANNELS)),
+                Math.toIntExact(m.getLong(CLASSES)));
+    }
+
+    /**
+     * Collects a canonical table to the driver, in the order Spark returns its rows: the
+     * order of {@link #fromImages} and of single-file sources; after a Parquet read Spark does
+     * not promise the written order.
+     *
+     * @param df a canonical table small enough for the driver's memory
+     * @return the images
+     * @throws IllegalArgumentException if a row is null or has the wrong number of bytes
+     */
+    public static LabeledImages collect(Dataset<Row> df) {
+        ImageShape shape = shapeOf(df);
+        List<Row> rows = df.select(LABEL, PIXELS).collectAsList();
+        int n = shape.pixelsPerImage();
+        long total = (long) rows.size() * n;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows.size() + " images of " + describe(shape)
+                    + " need " + total + " bytes, more than one array holds");
+        }
+        byte[] pixels = new byte[(int) total];
+        int[] labels = new int[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Row row = rows.get(i);
+            if (row.isNullAt(0) || row.isNullAt(1)) {
+                throw new IllegalArgumentException("row " + i + " has a null " + LABEL + " or "
+                        + PIXELS);
+            }
+            byte[] image = (byte[]) row.get(1);
+            if (image.length != n) {
+                throw new IllegalArgumentException("row " + i + " has " + image.length
+                        + " pixel bytes, expected " + n + " (" + describe(shape) + ")");
+            }
+            labels[i] = row.getInt(0);
+            System.arraycopy(image, 0, pixels, i * n, n);
+        }
+        return new LabeledImages(shape, pixels, labels);
+    }
+
+    private static Metadata metadata(ImageShape shape) {
+        return new MetadataBuilder()
+                .putLong(HEIGHT, shape.height())
+                .putLong(WIDTH, shape.width())
+                .putLong(CHANNELS, shape.channels())
+                .putLong(CLASSES, shape.classes())
+                .build();
+    }
+
+    /** The pixels as one column: the named column, or the remaining columns as an array. */
+    private static Column pixelsColumn(Dataset<Row> table, String labelCol, String pixelsCol,
+            ImageShape shape) {
+        StructType schema = table.schema();
+        if (pixelsCol != null) {
+            DataType type = field(schema, pixelsCol).dataType();
+            boolean ok = type instanceof BinaryType
+                    || type instanceof ArrayType array && isNumeric(array.elementType());
+            if (!ok) {
+                throw new IllegalArgumentException("pixels column '" + pixelsCol + "' has type "
+                        + type.simpleString() + "; allowed: " + PIXEL_TYPES);
+            }
+            return column(pixelsCol);
+        }
+        List<Column> columns = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(labelCol)) {
+                continue;
+            }
+            if (!isNumeric(f.dataType())) {
+                throw new IllegalArgumentException("pixel column '" + f.name() + "' has type "
+                        + f.dataType().simpleString() + "; with pixelsCol null every column but"
+                        + " the label must be numeric (" + INTEGER_TYPES + ", float, double)");
+            }
+            columns.add(column(f.name()));
+        }
+        if (columns.size() != shape.pixelsPerImage()) {
+            throw new IllegalArgumentException("found " + columns.size() + " pixel columns"
+                    + " besides label column '" + labelCol + "', expected "
+                    + shape.pixelsPerImage() + " (" + describe(shape) + ")");
+        }
+        return org.apache.spark.sql.functions.array(columns.toArray(new Column[0]));
+    }
+
+    /** A column by its exact name, even if the name holds dots or backticks. */
+    private static Column column(String name) {
+        return col("`" + name.replace("`", "``") + "`");
+    }
+
+    private static StructField field(StructType schema, String name) {
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("column '" + name + "' not found; the table has "
+                + Arrays.toString(schema.fieldNames()));
+    }
+
+    private static boolean isIntegral(DataType t) {
+        return t instanceof IntegerType || t instanceof LongType || t instanceof ShortType
+                || t instanceof ByteType;
+    }
+
+    private static boolean isNumeric(DataType t) {
+        return isIntegral(t) || t instanceof FloatType || t instanceof DoubleType;
+    }
+
+    private static String describe(ImageShape shape) {
+        return shape.height() + "x" + shape.width() + "x" + shape.channels();
+    }
+
+    private static String abbreviate(String s) {
+        return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+
+    /** A hidden sibling of {@code target}, which Spark and Hadoop readers skip. */
+    private static Path sibling(Path target, String kind) {
+        return new Path(target.getParent(), "." + target.getName() + "." + kind + "-"
+                + UUID.randomUUID());
+    }
+
+    /** Moves {@code source} to {@code target}, replacing an existing target only at the end. */
+    private static void replace(FileSystem fs, Path source, Path target) throws IOException {
+        Path old = null;
+        if (fs.exists(target)) {
+            old = sibling(target, "old");
+            rename(fs, target, old);
+        }
+        try {
+            rename(fs, source, target);
+        } catch (IOException | RuntimeException e) {
+            if (old != null) {
+                rename(fs, old, target);
+            }
+            throw e;
+        }
+        if (old != null) {
+            fs.delete(old, true);
+        }
+    }
+
+    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("cannot rename " + from + " to " + to);
+        }
+    }
+
+    private static UserDefinedFunction toBytes() {
+        return udf(new ToBytes(), DataTypes.BinaryType);
+    }
+
+    /** Packs validated pixel values 0..255 into unsigned bytes. */
+    private static final class ToBytes implements UDF1<Seq<Integer>, byte[]> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] call(Seq<Integer> values) {
+            byte[] bytes = new byte[values.length()];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) values.apply(i).intValue();
+            }
+            return bytes;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.dptrain.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class IdxReaderTest {
+
+    private static final Path REAL = Path.of("data/fashion-mnist");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheFixture() {
+        LabeledImages train = Fixtures.train();
+        LabeledImages test = Fixtures.test();
+
+        assertThat(train.shape()).isEqualTo(new ImageShape(28, 28, 1, 10));
+        assertThat(train.count()).isEqualTo(FixtureWriter.TRAIN);
+        assertThat(test.count()).isEqualTo(FixtureWriter.TEST);
+        assertThat(Arrays.stream(train.labels()).distinct().count()).isEqualTo(10);
+        // Fashion-MNIST's first training example is an ankle boot (class 9).
+        assertThat(train.label(0)).isEqualTo(9);
+    }
+
+    @Test
+    void plainAndGzipFilesReadTheSame() {
+        LabeledImages images = IdxFiles.random(7, 10, 3);
+        IdxFiles.Pair plain = IdxFiles.write(dir.resolve("plain"), "x", images, false);
+        IdxFiles.Pair gzip = IdxFiles.write(dir.resolve("gz"), "x", images, true);
+
+        assertThat(IdxReader.read(plain.images(), plain.labels(), 10)).isEqualTo(images);
+        assertThat(IdxReader.read(gzip.images(), gzip.labels(), 10)).isEqualTo(images);
+    }
+
+    @Test
+    void gzipIsDetectedByHeaderNotName() throws Exception {
+        LabeledImages images = IdxFiles.random(4, 10, 5);
+        IdxFiles.Pair gzip = IdxFiles.write(dir, "x", images, true);
+        Path renamed = Files.move(gzip.images(), dir.resolve("images.idx"));
+
+        assertThat(IdxReader.read(renamed, gzip.labels(), 10)).isEqualTo(images);
+    }
+
+    @Test
+    void limitReadsTheFirstExamples() {
+        LabeledImages images = IdxFiles.random(9, 10, 11);
+        IdxFiles.Pair files = IdxFiles.write(dir, "x", images, true);
+
+        assertThat(IdxReader.read(files.images(), files.labels(), 10, 4))
+                .isEqualTo(images.slice(0, 4));
+        assertThat(IdxReader.read(files.images(), files.labels(), 10, 0)).isEqualTo(images);
+        assertThat(IdxReader.read(files.images(), files.labels(), 10, 100)).isEqualTo(images);
+    }
+
+    @Test
+    void rejectsWrongImageMagic() {
+        IdxFiles.Pair files = IdxFiles.badImageMagic(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.images().toString())
+                .hasMessageContaining("is not an IDX image file: magic number 2049, expected 2051");
+    }
+
+    @Test
+    void rejectsWrongLabelMagic() {
+        IdxFiles.Pair files = IdxFiles.badLabelMagic(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.labels().toString())
+                .hasMessageContaining("is not an IDX label file: magic number 2051, expected 2049");
+    }
+
+    @Test
+    void rejectsTruncatedImages() {
+        IdxFiles.Pair files = IdxFiles.truncatedImages(dir, false);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.images() + " is truncated")
+                .hasMessageContaining("expected 60 bytes of pixels for 5 images of 4x3")
+                .hasMessageContaining("found 30 bytes (2 whole images)");
+    }
+
+    @Test
+    void rejectsAHugeAnnouncedCountWithoutAllocatingIt() {
+        IdxFiles.Pair files = IdxFiles.valid(dir, false);
+        IdxFiles.writeImages(files.images(), IdxReader.IMAGES_MAGIC, 2_000_000, 28, 28,
+                new byte[100], false);
+        IdxFiles.writeLabels(files.labels(), IdxReader.LABELS_MAGIC, 2_000_000, new byte[1],
+                false);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining("expected 1568000000 bytes of pixels for 2000000 images")
+                .hasMessageContaining("found 100 bytes (0 whole images)");
+    }
+
+    @Test
+    void rejectsTruncatedGzipStream() throws Exception {
+        IdxFiles.Pair files = IdxFiles.valid(dir, true);
+        byte[] whole = Files.readAllBytes(files.images());
+        Files.write(files.images(), Arrays.copyOf(whole, whole.length - 12));
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.images() + " is truncated")
+                .hasMessageContaining("expected 60 bytes");
+    }
+
+    @Test
+    void rejectsTruncatedHeader() throws Exception {
+        IdxFiles.Pair files = IdxFiles.valid(dir, false);
+        Files.write(files.images(), new byte[] {0, 0, 8, 3, 0, 0});
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.images() + " is truncated: the header ends before"
+                        + " the image count");
+    }
+
+    @Test
+    void rejectsTruncatedLabels() {
+        IdxFiles.Pair files = IdxFiles.truncatedLabels(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.labels() + " is truncated: expected 5 labels, found 3");
+    }
+
+    @Test
+    void rejectsMismatchedCounts() {
+        IdxFiles.Pair files = IdxFiles.mismatchedCounts(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining("image and label counts differ")
+                .hasMessageContaining(files.images() + " holds 5 images")
+                .hasMessageContaining(files.labels() + " holds 4 labels");
+    }
+
+    @Test
+    void rejectsLabelOutsideClasses() {
+        IdxFiles.Pair files = IdxFiles.badLabel(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.labels().toString())
+                .hasMessageContaining("label at index 3 is 12, allowed 0..9");
+    }
+
+    @Test
+    void rejectsZeroImages() {
+        IdxFiles.Pair files = IdxFiles.zeroImages(dir);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 10))
+                .isInstanceOf(IdxFormatException.class)
+                .hasMessageContaining(files.images() + " holds zero images");
+    }
+
+    @Test
+    void rejectsTooFewClasses() {
+        IdxFiles.Pair files = IdxFiles.valid(dir, false);
+        assertThatThrownBy(() -> IdxReader.read(files.images(), files.labels(), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("classes must be >= 2, got 1");
+    }
+
+    @Test
+    void fixtureIsTheStartOfTheRealData() {
+        assumeTrue(Files.isDirectory(REAL), "real Fashion-MNIST not present in " + REAL);
+        LabeledImages real = IdxReader.read(REAL.resolve("train-images-idx3-ubyte.gz"),
+                REAL.resolve("train-labels-idx1-ubyte.gz"), 10, FixtureWriter.TRAIN);
+        assertThat(Fixtures.train()).isEqualTo(real);
+    }
+
+    @Test
+    void readsAllRealTrainingImagesQuickly() {
+        assumeTrue(Files.isDirectory(REAL), "real Fashion-MNIST not present in " + REAL);
+        long start = System.nanoTime();
+        LabeledImages all = IdxReader.read(REAL.resolve("train-images-idx3-ubyte.gz"),
+                REAL.resolve("train-labels-idx1-ubyte.gz"), 10);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(all.count()).isEqualTo(60_000);
+        assertThat(all.pixels()).hasSize(60_000 * 784);
+        // Generous bound so a busy machine does not fail the build; typically well under 1 s.
+        assertThat(millis).as("milliseconds to read 60k images").isLessThan(10_000);
+    }
+}
