@@ -1,0 +1,194 @@
+package io.dptrain.model;
+
+import io.dptrain.config.Choices;
+import io.dptrain.config.ConfigException;
+import io.dptrain.config.DptrainConfig;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration.ListBuilder;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/**
+ * Builds the DL4J network of a run from its configuration: the preset and its sizes
+ * ({@code dptrain.model}), the optimization settings ({@code dptrain.train}) and the image shape
+ * ({@code dptrain.data}).
+ *
+ * <p>Every preset takes flat feature rows {@code [n, channels*height*width]} in CHW order and
+ * one-hot labels {@code [n, classes]}, and ends in a softmax output layer. The convolutional
+ * presets declare a flat convolutional input type, so DL4J inserts the reshaping preprocessor.
+ */
+public final class Networks {
+    /** LeNet's two 5x5 valid convolutions and two 2x2 pools need 16 pixels to leave a 1x1 map. */
+    static final int LENET_MIN_SIDE = 16;
+
+    private Networks() {
+    }
+
+    /**
+     * The network configuration in single precision, the training default.
+     *
+     * @throws ConfigException if the image is too small for the preset's convolutions and pools
+     */
+    public static MultiLayerConfiguration configuration(DptrainConfig config) {
+        return configuration(config, DataType.FLOAT);
+    }
+
+    /**
+     * The network configuration with the given parameter data type (DOUBLE for gradient checks).
+     *
+     * @throws ConfigException if the image is too small for the preset's convolutions and pools
+     */
+    public static MultiLayerConfiguration configuration(DptrainConfig config, DataType dataType) {
+        DptrainConfig.Training train = config.train();
+        NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder()
+                .seed(train.seed())
+                .dataType(dataType)
+                .updater(updater(train))
+                .gradientNormalization(clipping(train.gradientClipping()))
+                .gradientNormalizationThreshold(train.gradientClippingThreshold());
+        if (train.l2() > 0) {
+            // Plain L2 added to the loss (not decoupled weight decay), so its gradient goes through the updater.
+            global.l2(train.l2());
+        }
+        ListBuilder layers = global.list();
+        DptrainConfig.Model model = config.model();
+        DptrainConfig.Data data = config.data();
+        switch (model.preset()) {
+            case MLP -> mlp(layers, model.mlp(), data);
+            case LENET -> lenet(layers, model.lenet(), data);
+            case VGG_MINI -> vggMini(layers, model.vggMini(), data);
+        }
+        return layers.layer(new OutputLayer.Builder(loss(train.loss()))
+                        .nOut(data.classes())
+                        .activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER)
+                        .build())
+                .build();
+    }
+
+    /** An initialized single-precision network, ready to fit. */
+    public static MultiLayerNetwork create(DptrainConfig config) {
+        return create(config, DataType.FLOAT);
+    }
+
+    /** An initialized network with the given parameter data type (DOUBLE for gradient checks). */
+    public static MultiLayerNetwork create(DptrainConfig config, DataType dataType) {
+        MultiLayerNetwork net = new MultiLayerNetwork(configuration(config, dataType));
+        net.init();
+        return net;
+    }
+
+    private static void mlp(ListBuilder layers, DptrainConfig.Mlp mlp, DptrainConfig.Data data) {
+        Activation activation = switch (mlp.activation()) {
+            case SIGMOID -> Activation.SIGMOID;
+            case TANH -> Activation.TANH;
+            case RELU -> Activation.RELU;
+        };
+        // RELU init (He) keeps ReLU activations from shrinking layer by layer; Xavier suits the saturating units.
+        WeightInit init = activation == Activation.RELU ? WeightInit.RELU : WeightInit.XAVIER;
+        for (int size : mlp.hidden()) {
+            layers.layer(new DenseLayer.Builder().nOut(size).activation(activation).weightInit(init).build());
+        }
+        layers.setInputType(InputType.feedForward((long) data.channels() * data.height() * data.width()));
+    }
+
+    private static void lenet(ListBuilder layers, DptrainConfig.LeNet lenet, DptrainConfig.Data data) {
+        if (data.height() < LENET_MIN_SIDE || data.width() < LENET_MIN_SIDE) {
+            throw new ConfigException("dptrain.model.preset = lenet needs images of at least " + LENET_MIN_SIDE + "x"
+                    + LENET_MIN_SIDE + " (two 5x5 convolutions and two 2x2 pools), got dptrain.data.height = "
+                    + data.height() + ", dptrain.data.width = " + data.width());
+        }
+        layers.layer(conv(5, lenet.conv1Filters(), ConvolutionMode.Truncate, Activation.RELU, true))
+                .layer(maxPool())
+                .layer(conv(5, lenet.conv2Filters(), ConvolutionMode.Truncate, Activation.RELU, true))
+                .layer(maxPool())
+                .layer(new DenseLayer.Builder().nOut(lenet.dense()).activation(Activation.RELU)
+                        .weightInit(WeightInit.RELU).build())
+                .setInputType(InputType.convolutionalFlat(data.height(), data.width(), data.channels()));
+    }
+
+    private static void vggMini(ListBuilder layers, DptrainConfig.VggMini vgg, DptrainConfig.Data data) {
+        int blocks = vgg.blockFilters().size();
+        int maxBlocks = 31 - Integer.numberOfLeadingZeros(Math.min(data.height(), data.width()));
+        if (blocks > maxBlocks) {
+            throw new ConfigException("dptrain.model.vgg-mini.block-filters = " + vgg.blockFilters() + " has " + blocks
+                    + " blocks, each halving the image, but a " + data.height() + "x" + data.width()
+                    + " image allows at most " + maxBlocks + " blocks");
+        }
+        for (int filters : vgg.blockFilters()) {
+            for (int i = 0; i < vgg.convsPerBlock(); i++) {
+                if (vgg.batchNorm()) {
+                    // Normalize the pre-activation; BN's beta does the bias's job, so the conv has none.
+                    layers.layer(conv(3, filters, ConvolutionMode.Same, Activation.IDENTITY, false))
+                            .layer(new BatchNormalization.Builder().build())
+                            .layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
+                } else {
+                    layers.layer(conv(3, filters, ConvolutionMode.Same, Activation.RELU, true));
+                }
+            }
+            layers.layer(maxPool());
+        }
+        for (int size : vgg.dense()) {
+            DenseLayer.Builder dense = new DenseLayer.Builder().nOut(size).activation(Activation.RELU)
+                    .weightInit(WeightInit.RELU);
+            if (vgg.dropout() > 0) {
+                // DL4J's dropOut takes the probability of KEEPING a unit; the config gives the drop probability.
+                dense.dropOut(1 - vgg.dropout());
+            }
+            layers.layer(dense.build());
+        }
+        layers.setInputType(InputType.convolutionalFlat(data.height(), data.width(), data.channels()));
+    }
+
+    private static ConvolutionLayer conv(int kernel, int filters, ConvolutionMode mode, Activation activation,
+                                         boolean bias) {
+        return new ConvolutionLayer.Builder(kernel, kernel).stride(1, 1).nOut(filters).convolutionMode(mode)
+                .activation(activation).weightInit(WeightInit.RELU).hasBias(bias).build();
+    }
+
+    private static SubsamplingLayer maxPool() {
+        return new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
+    }
+
+    private static IUpdater updater(DptrainConfig.Training train) {
+        return switch (train.updater()) {
+            case SGD -> new Sgd(train.learningRate());
+            case NESTEROV -> new Nesterovs(train.learningRate(), train.momentum());
+            case ADAM -> new Adam(train.learningRate());
+        };
+    }
+
+    private static GradientNormalization clipping(Choices.Clipping clipping) {
+        return switch (clipping) {
+            case NONE -> GradientNormalization.None;
+            case CLIP_VALUE -> GradientNormalization.ClipElementWiseAbsoluteValue;
+            case CLIP_L2_NORM -> GradientNormalization.ClipL2PerLayer;
+        };
+    }
+
+    private static LossFunction loss(Choices.Loss loss) {
+        return switch (loss) {
+            case MCXENT -> LossFunction.MCXENT;
+            case NEGATIVE_LOG_LIKELIHOOD -> LossFunction.NEGATIVELOGLIKELIHOOD;
+            case MSE -> LossFunction.MSE;
+        };
+    }
+}
