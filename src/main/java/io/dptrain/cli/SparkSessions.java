@@ -1,0 +1,22 @@
+package io.dptrain.cli;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The Spark session of a command: spark-submit's when there is one, else an embedded one. */
+final class SparkSessions {
+    private SparkSessions() {
+    }
+
+    /**
+     * Under spark-submit the master comes from spark.master; run directly (jobs/dptrain) the
+     * configured master is used, e.g. local[*].
+     */
+    static SparkSession get(String appName, String defaultMaster) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(defaultMaster);
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The command line ({@code jobs/dptrain}): {@code prepare}, {@code train}, {@code evaluate}. Each
+ * command is a thin layer over a job class whose {@code run} returns a result, so tests run the
+ * same code the command does.
+ */
+package io.dptrain.cli;

@@ -1,0 +1,29 @@
+package io.dptrain.engine;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Training diverged: the loss became NaN or infinite. Carries the last parameters whose round had a
+ * finite loss, so a caller can keep them.
+ */
+public final class DivergenceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient INDArray lastGoodParameters;
+    private final int round;
+
+    public DivergenceException(String message, int round, INDArray lastGoodParameters) {
+        super(message);
+        this.round = round;
+        this.lastGoodParameters = lastGoodParameters;
+    }
+
+    /** The round whose loss was not finite. */
+    public int round() {
+        return round;
+    }
+
+    /** Flat parameters after the last round with a finite loss (the initial ones if none). */
+    public INDArray lastGoodParameters() {
+        return lastGoodParameters;
+    }
+}

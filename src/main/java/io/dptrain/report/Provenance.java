@@ -1,0 +1,74 @@
+package io.dptrain.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dptrain.config.DptrainConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Where a model came from: the configuration, the data (path and rows), the seed, the versions of
+ * dptrain, DL4J, Spark and Java, the test metrics and the wall times. Written as provenance.json
+ * next to every model.
+ *
+ * @param createdAt    when the run finished (ISO-8601)
+ * @param config       the complete, validated configuration
+ * @param trainData    training table path
+ * @param trainRows    rows trained on (after train-limit)
+ * @param testData     test table path
+ * @param testRows     rows evaluated
+ * @param seed         the root seed
+ * @param versions     dptrain, dl4j, spark and java versions
+ * @param test         the final test evaluation
+ * @param epochs       test accuracy after each epoch with the training time spent to reach it
+ * @param trainMillis  training-loop wall time
+ * @param wallMillis   whole run wall time (loading, training, evaluation)
+ * @param examplesPerSecond training examples per second of training-loop time
+ */
+public record Provenance(String createdAt, DptrainConfig config, String trainData, long trainRows, String testData,
+                         long testRows, long seed, Map<String, String> versions, EvaluationReport test,
+                         List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
+                         double examplesPerSecond) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Provenance of a run that finishes now. */
+    public static Provenance of(DptrainConfig config, long trainRows, long testRows, EvaluationReport test,
+                                List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
+                                double examplesPerSecond) {
+        return new Provenance(Instant.now().toString(), config, config.data().train(), trainRows,
+                config.data().test(), testRows, config.train().seed(), buildVersions(), test, epochs, trainMillis,
+                wallMillis, examplesPerSecond);
+    }
+
+    /** dptrain, DL4J and Spark versions from the build, and the running Java's. */
+    public static Map<String, String> buildVersions() {
+        Properties p = new Properties();
+        try (InputStream in = Provenance.class.getResourceAsStream("/io/dptrain/versions.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> versions = new TreeMap<>();
+        p.forEach((k, v) -> versions.put(k.toString(), v.toString()));
+        versions.put("java", System.getProperty("java.version"));
+        return versions;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
