@@ -18,7 +18,7 @@ import java.io.Serializable;
  *                        task start, result transfer (roundMs - computeMsMax - broadcastMs - combineMs)
  * @param combineMs       driver time to combine the aggregated sum into the new state (average,
  *                        updater step)
- * @param bytesBroadcast  bytes of state sent to the workers
+ * @param bytesBroadcast  bytes of the broadcast state (each executor fetches it once per round)
  * @param bytesAggregated bytes of partial results sent back (before tree merging)
  * @param roundMs         wall time of the round on the driver
  */

@@ -40,7 +40,7 @@ public final class TrainJob {
         }
         EpochEvaluation epochs = new EpochEvaluation(new Evaluator(test));
         MetricsSink metrics = new MetricsSink();
-        Trainer trainer = Trainers.create(config)
+        Trainer trainer = Trainers.create(spark, config)
                 .addListener(new DivergenceCheck())
                 .addListener(new ConsoleProgress(config.train().progressEvery()))
                 .addListener(metrics)

@@ -21,6 +21,22 @@ public final class Choices {
         }
     }
 
+    /** Floating-point precision of the network. */
+    public enum Precision implements Named {
+        FLOAT("float"), DOUBLE("double");
+
+        private final String name;
+
+        Precision(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
     /** Hidden-unit nonlinearity of the mlp preset (sigmoid is the lecture's unit). */
     public enum Activation implements Named {
         SIGMOID("sigmoid"), RELU("relu"), TANH("tanh");
@@ -85,9 +101,26 @@ public final class Choices {
         }
     }
 
+    /** Parameter averaging: whether the updater state is averaged with the parameters or kept per replica. */
+    public enum UpdaterState implements Named {
+        AVERAGED("averaged"), PER_REPLICA("per-replica");
+
+        private final String name;
+
+        UpdaterState(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
     /** Which trainer runs: the single-process reference or one of the distributed engines. */
     public enum EngineMode implements Named {
-        SINGLE_PROCESS("single-process");
+        PARAMETER_AVERAGING("parameter-averaging"), GRADIENT_AVERAGING("gradient-averaging"),
+        SINGLE_PROCESS("single-process"), DL4J_SPARK("dl4j-spark");
 
         private final String name;
 

@@ -5,8 +5,10 @@ import io.dptrain.config.Choices.Activation;
 import io.dptrain.config.Choices.Clipping;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.Choices.Loss;
+import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.Choices.Updater;
+import io.dptrain.config.Choices.UpdaterState;
 
 import java.io.Serializable;
 import java.util.List;
@@ -49,10 +51,12 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         }
     }
 
-    /** The network: a preset and the sizes of each preset. */
-    public record Model(Preset preset, Mlp mlp, LeNet lenet, VggMini vggMini) implements Serializable {
+    /** The network: a preset, its precision and the sizes of each preset. */
+    public record Model(Preset preset, Precision dataType, Mlp mlp, LeNet lenet, VggMini vggMini)
+            implements Serializable {
         static Model from(Config c) {
             return new Model(Check.oneOf("dptrain.model.preset", c.getString("preset"), Preset.class),
+                    Check.oneOf("dptrain.model.data-type", c.getString("data-type"), Precision.class),
                     new Mlp(c.getIntList("mlp.hidden"),
                             Check.oneOf("dptrain.model.mlp.activation", c.getString("mlp.activation"), Activation.class)),
                     new LeNet(c.getInt("lenet.conv1-filters"), c.getInt("lenet.conv2-filters"), c.getInt("lenet.dense")),
@@ -116,10 +120,29 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         }
     }
 
-    /** Which trainer runs the job. */
-    public record Engine(EngineMode mode) implements Serializable {
+    /**
+     * Which trainer runs the job and how the distributed ones synchronize.
+     *
+     * @param mode             the trainer
+     * @param workers          replicas in parallel; 0 = Spark's default parallelism
+     * @param localSteps       parameter averaging: minibatch steps per replica per round (k); more
+     *                         steps amortize communication but let replicas drift apart
+     * @param updaterState     parameter averaging: average the updater state or keep it per replica
+     * @param aggregationDepth treeAggregate depth; deeper trees relieve the driver with many workers
+     */
+    public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
+                         int aggregationDepth) implements Serializable {
+        public Engine {
+            Check.atLeast("dptrain.engine.workers", workers, 0);
+            Check.atLeast("dptrain.engine.local-steps", localSteps, 1);
+            Check.atLeast("dptrain.engine.aggregation-depth", aggregationDepth, 1);
+        }
+
         static Engine from(Config c) {
-            return new Engine(Check.oneOf("dptrain.engine.mode", c.getString("mode"), EngineMode.class));
+            return new Engine(Check.oneOf("dptrain.engine.mode", c.getString("mode"), EngineMode.class),
+                    c.getInt("workers"), c.getInt("local-steps"),
+                    Check.oneOf("dptrain.engine.updater-state", c.getString("updater-state"), UpdaterState.class),
+                    c.getInt("aggregation-depth"));
         }
     }
 

@@ -9,7 +9,7 @@ package io.dptrain.data;
  * @param channels channels per pixel (1 for grayscale, 3 for RGB), at least 1
  * @param classes  number of classes, at least 2
  */
-public record ImageShape(int height, int width, int channels, int classes) {
+public record ImageShape(int height, int width, int channels, int classes) implements java.io.Serializable {
 
     /**
      * Validates every field; the message names the field, the value and what is allowed.

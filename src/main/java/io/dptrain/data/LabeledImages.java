@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param pixels {@code count() * shape.pixelsPerImage()} bytes
  * @param labels one label per image, each in {@code 0..shape.classes()-1}
  */
-public record LabeledImages(ImageShape shape, byte[] pixels, int[] labels) {
+public record LabeledImages(ImageShape shape, byte[] pixels, int[] labels) implements java.io.Serializable {
 
     /**
      * Checks that the pixel bytes match the label count and every label is a valid class.

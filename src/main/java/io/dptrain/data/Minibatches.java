@@ -1,5 +1,6 @@
 package io.dptrain.data;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,26 +20,36 @@ public final class Minibatches {
     private Minibatches() {
     }
 
-    /** Batches of the images in the given order ({@code order} holds indices into images). */
+    /** Float batches of the images in the given order ({@code order} holds indices into images). */
     public static List<DataSet> of(LabeledImages images, int[] order, int batchSize) {
+        return of(images, order, batchSize, DataType.FLOAT);
+    }
+
+    /** Batches of the images in the given order, in the network's data type. */
+    public static List<DataSet> of(LabeledImages images, int[] order, int batchSize, DataType dataType) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
         List<DataSet> batches = new ArrayList<>((order.length + batchSize - 1) / batchSize);
         for (int from = 0; from < order.length; from += batchSize) {
             int to = Math.min(order.length, from + batchSize);
-            batches.add(batch(images, order, from, to));
+            batches.add(batch(images, order, from, to, dataType));
         }
         return batches;
     }
 
-    /** Batches of all images in their stored order. */
+    /** Float batches of all images in their stored order. */
     public static List<DataSet> of(LabeledImages images, int batchSize) {
+        return of(images, batchSize, DataType.FLOAT);
+    }
+
+    /** Batches of all images in their stored order, in the network's data type. */
+    public static List<DataSet> of(LabeledImages images, int batchSize, DataType dataType) {
         int[] order = new int[images.count()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        return of(images, order, batchSize);
+        return of(images, order, batchSize, dataType);
     }
 
     /** Number of batches {@link #of} makes from {@code examples} examples. */
@@ -46,7 +57,7 @@ public final class Minibatches {
         return (int) ((examples + batchSize - 1) / batchSize);
     }
 
-    private static DataSet batch(LabeledImages images, int[] order, int from, int to) {
+    private static DataSet batch(LabeledImages images, int[] order, int from, int to, DataType dataType) {
         ImageShape shape = images.shape();
         int n = to - from;
         int h = shape.height();
@@ -72,6 +83,10 @@ public final class Minibatches {
         }
         INDArray f = Nd4j.create(features, new long[]{n, perImage}, 'c');
         INDArray l = Nd4j.create(labels, new long[]{n, shape.classes()}, 'c');
+        if (dataType != DataType.FLOAT) {
+            f = f.castTo(dataType);
+            l = l.castTo(dataType);
+        }
         return new DataSet(f, l);
     }
 }

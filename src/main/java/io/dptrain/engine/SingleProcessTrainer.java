@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class SingleProcessTrainer implements Trainer {
     private final DptrainConfig config;
-    private final Listeners listeners = new Listeners();
+    private final TrainerListeners listeners = new TrainerListeners();
 
     public SingleProcessTrainer(DptrainConfig config) {
         this.config = java.util.Objects.requireNonNull(config, "config");
@@ -43,7 +43,8 @@ public final class SingleProcessTrainer implements Trainer {
         LabeledImages images = TrainingData.collect(train, config);
         long seed = config.train().seed();
         int[] exampleOrder = Seeds.permutation(images.count(), Seeds.derive(seed, "example-order", 0));
-        List<DataSet> batches = Minibatches.of(images, exampleOrder, config.train().batchSize());
+        List<DataSet> batches = Minibatches.of(images, exampleOrder, config.train().batchSize(),
+                Networks.dataType(config));
         return fit(batches, images.count());
     }
 

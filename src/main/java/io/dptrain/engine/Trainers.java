@@ -2,15 +2,19 @@ package io.dptrain.engine;
 
 import io.dptrain.Trainer;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.spark.SparkTrainer;
+import org.apache.spark.sql.SparkSession;
 
 /** Picks the trainer that {@code dptrain.engine.mode} names. */
 public final class Trainers {
     private Trainers() {
     }
 
-    public static Trainer create(DptrainConfig config) {
+    public static Trainer create(SparkSession spark, DptrainConfig config) {
         return switch (config.engine().mode()) {
             case SINGLE_PROCESS -> new SingleProcessTrainer(config);
+            case PARAMETER_AVERAGING, GRADIENT_AVERAGING -> new SparkTrainer(spark, config);
+            case DL4J_SPARK -> throw new UnsupportedOperationException("dl4j-spark baseline: not yet");
         };
     }
 }

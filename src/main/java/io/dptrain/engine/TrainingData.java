@@ -8,12 +8,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** Checks a training table against the configuration before any trainer uses it. */
-final class TrainingData {
+public final class TrainingData {
     private TrainingData() {
     }
 
     /** The table limited to {@code dptrain.data.train-limit} rows, after checking its shape. */
-    static Dataset<Row> checked(Dataset<Row> table, DptrainConfig config) {
+    public static Dataset<Row> checked(Dataset<Row> table, DptrainConfig config) {
         ImageShape expected = shapeOf(config.data());
         ImageShape found = ImageTable.shapeOf(table);
         if (!found.equals(expected)) {
@@ -24,7 +24,7 @@ final class TrainingData {
         return limit > 0 ? table.limit(limit) : table;
     }
 
-    static LabeledImages collect(Dataset<Row> table, DptrainConfig config) {
+    public static LabeledImages collect(Dataset<Row> table, DptrainConfig config) {
         LabeledImages images = ImageTable.collect(checked(table, config));
         if (images.count() == 0) {
             throw new IllegalArgumentException("the training table is empty: nothing to train on");
@@ -32,7 +32,7 @@ final class TrainingData {
         return images;
     }
 
-    static ImageShape shapeOf(DptrainConfig.Data data) {
+    public static ImageShape shapeOf(DptrainConfig.Data data) {
         return new ImageShape(data.height(), data.width(), data.channels(), data.classes());
     }
 }

@@ -2,6 +2,7 @@ package io.dptrain.model;
 
 import io.dptrain.config.Choices;
 import io.dptrain.config.ConfigException;
+import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.DptrainConfig;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -48,7 +49,7 @@ public final class Networks {
      * @throws ConfigException if the image is too small for the preset's convolutions and pools
      */
     public static MultiLayerConfiguration configuration(DptrainConfig config) {
-        return configuration(config, DataType.FLOAT);
+        return configuration(config, dataType(config));
     }
 
     /**
@@ -86,7 +87,7 @@ public final class Networks {
 
     /** An initialized single-precision network, ready to fit. */
     public static MultiLayerNetwork create(DptrainConfig config) {
-        return create(config, DataType.FLOAT);
+        return create(config, dataType(config));
     }
 
     /** An initialized network with the given parameter data type (DOUBLE for gradient checks). */
@@ -190,5 +191,10 @@ public final class Networks {
             case NEGATIVE_LOG_LIKELIHOOD -> LossFunction.NEGATIVELOGLIKELIHOOD;
             case MSE -> LossFunction.MSE;
         };
+    }
+
+    /** The nd4j data type {@code dptrain.model.data-type} names. */
+    public static DataType dataType(DptrainConfig config) {
+        return config.model().dataType() == Precision.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
     }
 }

@@ -10,10 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Calls a list of listeners in the order they were added. */
-final class Listeners implements TrainingListener {
+public final class TrainerListeners implements TrainingListener {
     private final List<TrainingListener> listeners = new ArrayList<>();
 
-    void add(TrainingListener listener) {
+    public void add(TrainingListener listener) {
         listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 

@@ -1,0 +1,96 @@
+package io.dptrain.engine.spark;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+
+/**
+ * A flat vector of parameters, updater state or gradients as it travels between driver and
+ * executors: a plain Java array (Spark serializes it in bulk) in the network's precision, float or
+ * double, so that double-precision runs stay exact end to end.
+ */
+final class FlatVector implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final float[] floats;
+    private final double[] doubles;
+
+    private FlatVector(float[] floats, double[] doubles) {
+        this.floats = floats;
+        this.doubles = doubles;
+    }
+
+    /** A copy of the array's values (null stays null). */
+    static FlatVector of(INDArray array) {
+        if (array == null) {
+            return null;
+        }
+        return array.dataType() == DataType.DOUBLE ? new FlatVector(null, array.toDoubleVector())
+                : new FlatVector(array.toFloatVector(), null);
+    }
+
+    INDArray toArray() {
+        return floats != null ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles);
+    }
+
+    int length() {
+        return floats != null ? floats.length : doubles.length;
+    }
+
+    long bytes() {
+        return floats != null ? 4L * floats.length : 8L * doubles.length;
+    }
+
+    /** A new vector: this times weight. */
+    FlatVector scaled(double weight) {
+        if (weight == 1) {
+            return this;
+        }
+        if (floats != null) {
+            float[] out = new float[floats.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = floats[i] * (float) weight;
+            }
+            return new FlatVector(out, null);
+        }
+        double[] out = new double[doubles.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = doubles[i] * weight;
+        }
+        return new FlatVector(null, out);
+    }
+
+    /** Adds other into this vector's array (the aggregator owns its partial sums) and returns this. */
+    FlatVector add(FlatVector other) {
+        if (other.length() != length() || (other.floats == null) != (floats == null)) {
+            throw new IllegalStateException("cannot sum a vector of " + length() + " " + type() + " and one of "
+                    + other.length() + " " + other.type() + ": the replicas do not hold the same network");
+        }
+        if (floats != null) {
+            for (int i = 0; i < floats.length; i++) {
+                floats[i] += other.floats[i];
+            }
+        } else {
+            for (int i = 0; i < doubles.length; i++) {
+                doubles[i] += other.doubles[i];
+            }
+        }
+        return this;
+    }
+
+    /** Divides elements [from, to) by divisor in place. */
+    void divideRange(long from, long to, int divisor) {
+        for (int i = (int) from; i < to; i++) {
+            if (floats != null) {
+                floats[i] /= divisor;
+            } else {
+                doubles[i] /= divisor;
+            }
+        }
+    }
+
+    private String type() {
+        return floats != null ? "floats" : "doubles";
+    }
+}

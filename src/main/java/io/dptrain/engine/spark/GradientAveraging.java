@@ -1,0 +1,112 @@
+package io.dptrain.engine.spark;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Gradient averaging: every replica computes the gradient of one minibatch at the broadcast
+ * parameters; the driver sums them and takes ONE updater step, exactly what DL4J's
+ * {@code fit(minibatch)} does with the union of the minibatches. DL4J's raw gradients are sums over
+ * examples and its updater divides by the minibatch size, so summing the replicas' raw gradients
+ * and passing the total example count reproduces single-process training at batch N*b.
+ *
+ * <p>Batch normalization's running mean and deviation travel in the gradient vector as updates, not
+ * gradients (DL4J does not divide them by the batch size); those ranges are averaged over the
+ * contributing replicas instead of summed.
+ */
+final class GradientAveraging implements SyncStrategy {
+    private static final long serialVersionUID = 1L;
+    private final int inputSize;
+    private transient Gradient driverGradient;
+    private transient List<long[]> runningStatRanges;
+
+    /** @param inputSize flat features per example (channels * height * width) */
+    GradientAveraging(int inputSize) {
+        this.inputSize = inputSize;
+    }
+
+    @Override
+    public int roundsPerEpoch(int maxBatches) {
+        return maxBatches;
+    }
+
+    @Override
+    public ModelState state(MultiLayerNetwork net) {
+        return new ModelState(FlatVector.of(net.params()), null, net.getIterationCount());
+    }
+
+    @Override
+    public RoundSum work(Replica replica, ModelState state, int epoch, int roundInEpoch) {
+        DataSet batch = replica.batch(epoch, roundInEpoch);
+        if (batch == null) {
+            return RoundSum.empty();
+        }
+        replica.load(state, epoch);
+        MultiLayerNetwork net = replica.network();
+        net.setInput(batch.getFeatures());
+        net.setLabels(batch.getLabels());
+        net.computeGradientAndScore();
+        int n = batch.numExamples();
+        return RoundSum.of(FlatVector.of(net.getFlattenedGradients()), null, 1, net.score() * n, n, 1);
+    }
+
+    @Override
+    public void apply(MultiLayerNetwork net, RoundSum sum) {
+        if (sum.examples == 0) {
+            return;
+        }
+        if (driverGradient == null) {
+            prepare(net);
+        }
+        for (long[] range : runningStatRanges) {
+            sum.vector.divideRange(range[0], range[1], sum.contributors);
+        }
+        net.getFlattenedGradients().assign(sum.vector.toArray());
+        // What StochasticGradientDescent.optimize does after computing a gradient: clipping,
+        // regularization and the updater (dividing by the minibatch size), then params -= update.
+        net.getUpdater(true).update(net, driverGradient, net.getIterationCount(), net.getEpochCount(),
+                (int) sum.examples, LayerWorkspaceMgr.noWorkspaces());
+        net.params().subi(driverGradient.gradient());
+        net.setIterationCount(net.getIterationCount() + 1);
+    }
+
+    /**
+     * The updater needs DL4J's own Gradient object whose arrays are views of the network's flattened
+     * gradient; one backward pass on a zero example creates it (parameters are not touched).
+     */
+    private void prepare(MultiLayerNetwork net) {
+        INDArray zeroInput = Nd4j.zeros(net.params().dataType(), 1, inputSize);
+        INDArray zeroLabels = Nd4j.zeros(net.params().dataType(), 1, net.layerSize(net.getnLayers() - 1));
+        zeroLabels.putScalar(0, 0, 1);
+        net.setInput(zeroInput);
+        net.setLabels(zeroLabels);
+        net.computeGradientAndScore();
+        net.clear();
+        driverGradient = net.gradient();
+        runningStatRanges = new ArrayList<>();
+        long offset = 0;
+        for (Layer layer : net.getLayers()) {
+            long count = layer.numParams();
+            if (layer instanceof BatchNormalization) {
+                long local = 0;
+                for (var entry : layer.paramTable().entrySet()) {
+                    long len = entry.getValue().length();
+                    if (!entry.getKey().equals("gamma") && !entry.getKey().equals("beta")) {
+                        runningStatRanges.add(new long[]{offset + local, offset + local + len});
+                    }
+                    local += len;
+                }
+            }
+            offset += count;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.dptrain.engine.spark;
+
+import io.dptrain.config.DptrainConfig;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Executor side: one round on one shard. Gets (or builds) the partition's replica, loads the
+ * broadcast state and lets the strategy compute the replica's contribution. The compute time it
+ * reports includes a replica build, so a rebuild after an executor loss shows up in the metrics.
+ */
+final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<RoundSum>> {
+    private static final long serialVersionUID = 1L;
+    private final String runId;
+    private final DptrainConfig config;
+    private final SyncStrategy strategy;
+    private final Broadcast<ModelState> state;
+    private final int epoch;
+    private final int roundInEpoch;
+
+    RoundTask(String runId, DptrainConfig config, SyncStrategy strategy, Broadcast<ModelState> state, int epoch,
+              int roundInEpoch) {
+        this.runId = runId;
+        this.config = config;
+        this.strategy = strategy;
+        this.state = state;
+        this.epoch = epoch;
+        this.roundInEpoch = roundInEpoch;
+    }
+
+    @Override
+    public Iterator<RoundSum> call(Integer partition, Iterator<Shard> shards) {
+        long start = System.nanoTime();
+        TaskContext task = TaskContext.get();
+        Nd4jThreads.use(task == null ? 1 : task.cpus());
+        Shard shard = shards.next();
+        Replica replica = ReplicaCache.get(runId, partition, () -> new Replica(config, shard));
+        RoundSum sum = strategy.work(replica, state.value(), epoch, roundInEpoch);
+        return List.of(sum.withComputeMs((System.nanoTime() - start) / 1_000_000)).iterator();
+    }
+}

@@ -1,0 +1,119 @@
+package io.dptrain.engine.spark;
+
+import io.dptrain.RoundMetrics;
+import io.dptrain.RunPlan;
+import io.dptrain.Trainer;
+import io.dptrain.TrainingListener;
+import io.dptrain.TrainingResult;
+import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.TrainingData;
+import io.dptrain.engine.TrainerListeners;
+import io.dptrain.model.Networks;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The round engine on Spark: parameter averaging or gradient averaging (see {@link SyncStrategy}).
+ * The driver holds the canonical network; each round it broadcasts the state, every shard's task
+ * works on its replica, treeAggregate sums the contributions, and the strategy applies the sum.
+ * Use it from Java or Scala:
+ * <pre>{@code
+ * TrainingResult result = new SparkTrainer(spark, config).addListener(new ConsoleProgress(50)).fit(table);
+ * }</pre>
+ */
+public final class SparkTrainer implements Trainer {
+    private final SparkSession spark;
+    private final DptrainConfig config;
+    private final TrainerListeners listeners = new TrainerListeners();
+
+    public SparkTrainer(SparkSession spark, DptrainConfig config) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public SparkTrainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    @Override
+    public TrainingResult fit(Dataset<Row> train) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> table = TrainingData.checked(train, config);
+        int workers = config.engine().workers() > 0 ? config.engine().workers() : jsc.defaultParallelism();
+        SyncStrategy strategy = SyncStrategy.of(config);
+        String runId = UUID.randomUUID().toString();
+        jsc.setJobDescription("dptrain: building " + workers + " shards");
+        Shards shards = Shards.build(table, workers, TrainingData.shapeOf(config.data()), config.train().seed());
+        try {
+            return train(jsc, strategy, shards, runId);
+        } finally {
+            jsc.setJobDescription(null);
+            shards.release();
+            ReplicaCache.release(runId);
+        }
+    }
+
+    /** Trains on shards that are already built and cached (tests build them to compare engines). */
+    TrainingResult train(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId) {
+        MultiLayerNetwork net = Networks.create(config);
+        RunPlan plan = new RunPlan(config.engine().mode().configName(), shards.count(), config.train().epochs(),
+                strategy.roundsPerEpoch(shards.maxBatches(config.train().batchSize())), shards.examples());
+        List<RoundMetrics> rounds = new ArrayList<>(plan.totalRounds());
+        listeners.onStart(plan);
+        long start = System.currentTimeMillis();
+        try {
+            for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
+                for (int r = 0; r < plan.roundsPerEpoch(); r++) {
+                    RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, rounds.size() + 1, epoch, r);
+                    rounds.add(m);
+                    listeners.onRound(m, net);
+                }
+                listeners.onEpochEnd(epoch, net);
+            }
+        } catch (RuntimeException e) {
+            listeners.onEnd(null);
+            throw e;
+        }
+        TrainingResult result = new TrainingResult(net, plan, rounds, System.currentTimeMillis() - start);
+        listeners.onEnd(result);
+        return result;
+    }
+
+    private RoundMetrics round(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId,
+                               MultiLayerNetwork net, RunPlan plan, int round, int epoch, int roundInEpoch) {
+        long t0 = System.nanoTime();
+        ModelState state = strategy.state(net);
+        Broadcast<ModelState> broadcast = jsc.broadcast(state);
+        long t1 = System.nanoTime();
+        jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
+        RoundSum sum = shards.rdd()
+                .mapPartitionsWithIndex(new RoundTask(runId, config, strategy, broadcast, epoch, roundInEpoch), true)
+                .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
+        long t2 = System.nanoTime();
+        strategy.apply(net, sum);
+        broadcast.destroy();
+        long t3 = System.nanoTime();
+        long roundMs = ms(t3 - t0);
+        long broadcastMs = ms(t1 - t0);
+        long combineMs = ms(t3 - t2);
+        return new RoundMetrics(round, epoch, sum.examples == 0 ? 0 : sum.lossSum / sum.examples, sum.examples,
+                sum.computeMsMax, sum.tasks == 0 ? 0 : (double) sum.computeMsSum / sum.tasks, broadcastMs,
+                Math.max(0, roundMs - sum.computeMsMax - broadcastMs - combineMs), combineMs, state.bytes(),
+                sum.bytesPerContributor() * sum.contributors, roundMs);
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+}

@@ -1,0 +1,22 @@
+/**
+ * The round engine: data-parallel training on Spark.
+ *
+ * <pre>
+ * driver (SparkTrainer)                        executors (RoundTask, one per shard per round)
+ * Shards.build: rows -> N balanced shards,     shard = images of one partition, cached
+ *   cached                                     replica = ReplicaCache.get(run, partition)
+ * round r: broadcast(ModelState) ---------->     or built from config + shard (minibatches once)
+ *                                              replica loads the broadcast state, then
+ *                                                PA: k local steps  |  GA: one gradient
+ *          treeAggregate(RoundSum) <--------   RoundSum (weighted vectors, loss, examples, ms)
+ *          strategy.apply: average / updater step; listeners
+ * </pre>
+ *
+ * Which side runs what: {@link io.dptrain.engine.spark.SparkTrainer} and
+ * {@link io.dptrain.engine.spark.Shards} run on the driver; {@link io.dptrain.engine.spark.RoundTask},
+ * {@link io.dptrain.engine.spark.Replica} and {@link io.dptrain.engine.spark.ReplicaCache} on executors.
+ * A {@link io.dptrain.engine.spark.SyncStrategy} has one method for each side. Replicas are a cache,
+ * never the truth: each round's state comes from the broadcast, so a task retried on a fresh
+ * executor rebuilds its replica and computes the same result.
+ */
+package io.dptrain.engine.spark;
