@@ -22,7 +22,10 @@ public final class DivergenceException extends RuntimeException {
         return round;
     }
 
-    /** Flat parameters after the last round with a finite loss (the initial ones if none). */
+    /**
+     * Flat parameters that a finite loss vouched for: those the last finite round started from.
+     * Null when round 1 or 2 diverged (the initial parameters are not kept).
+     */
     public INDArray lastGoodParameters() {
         return lastGoodParameters;
     }

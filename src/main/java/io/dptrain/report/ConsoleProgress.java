@@ -35,6 +35,8 @@ public final class ConsoleProgress implements TrainingListener {
         this.plan = plan;
         start = System.currentTimeMillis();
         examples = 0;
+        lossSum = 0;
+        lossExamples = 0;
         LOG.info("training: {} with {} worker(s), {} epoch(s) x {} rounds, {} examples per epoch", plan.mode(),
                 plan.workers(), plan.epochs(), plan.roundsPerEpoch(), plan.examplesPerEpoch());
     }

@@ -1,0 +1,268 @@
+package io.dptrain.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dptrain.LocalSparkTest;
+import io.dptrain.data.Fixtures;
+import io.dptrain.data.ImageShape;
+import io.dptrain.data.ImageTable;
+import io.dptrain.report.RunOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end on the committed fixture: prepare both tables, train a tiny mlp for
+ * one epoch on 256 images, evaluate the saved model, and the exit codes of bad usage. The commands
+ * reuse the shared test session (SparkSessions.get calls getOrCreate).
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DptrainTest extends LocalSparkTest {
+
+    /** A command's exit code and what it printed. */
+    private record Outcome(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path tmp;
+
+    private static Outcome prepared;
+    private static Outcome trained;
+    private static String trainTable;
+    private static String testTable;
+    private static Path runDir;
+
+    private static Outcome dptrain(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            int code = Dptrain.run(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** The run's provenance.json as maps; Jackson trees are avoided, see io.dptrain.report.Json. */
+    private static Map<String, Object> provenance() throws IOException {
+        return new ObjectMapper().readValue(runDir.resolve(RunOutput.PROVENANCE).toFile(),
+                new TypeReference<Map<String, Object>>() { });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object at(Map<String, Object> json, String... path) {
+        Object node = json;
+        for (String key : path) {
+            node = ((Map<String, Object>) node).get(key);
+        }
+        return node;
+    }
+
+    /** Prepares the fixture tables and trains one tiny run that the tests below look at. */
+    @BeforeAll
+    static void prepareAndTrain() throws IOException {
+        spark();
+        Path prepareOut = shared.resolve("prepared");
+        prepared = dptrain("prepare", "fashion-mnist", "--source", Fixtures.fashionMnistMini().toString(), "--out",
+                prepareOut.toString(), "--master", "local[2]");
+        trainTable = prepareOut.resolve("fashion-mnist-train.parquet").toString();
+        testTable = prepareOut.resolve("fashion-mnist-test.parquet").toString();
+        runDir = shared.resolve("run");
+        Path conf = Files.writeString(shared.resolve("tiny.conf"), String.join("\n",
+                "dptrain {",
+                "  data { train = \"" + trainTable + "\", test = \"" + testTable + "\", train-limit = 256 }",
+                "  model { preset = mlp, mlp.hidden = [16] }",
+                "  train { epochs = 1, batch-size = 32 }",
+                "  engine.mode = single-process",
+                "  spark.master = \"local[2]\"",
+                "  output.dir = \"" + runDir + "\"",
+                "}"));
+        trained = prepared.code() == 0 ? dptrain("train", "--conf", conf.toString(), "--set",
+                "train.learning-rate=0.01", "--set", "train.progress-every=0") : null;
+    }
+
+    @Test
+    void prepareFashionMnistWritesBothTables() {
+        assertThat(prepared.code()).as(prepared.toString()).isZero();
+        assertThat(prepared.out()).contains("prepared 600 train images", "prepared 200 test images");
+        Dataset<Row> train = ImageTable.read(spark(), trainTable);
+        Dataset<Row> test = ImageTable.read(spark(), testTable);
+        assertThat(train.count()).isEqualTo(600);
+        assertThat(test.count()).isEqualTo(200);
+        assertThat(ImageTable.shapeOf(train)).isEqualTo(new ImageShape(28, 28, 1, 10));
+        assertThat(ImageTable.collect(test).labels()).containsExactlyInAnyOrder(Fixtures.test().labels());
+    }
+
+    private static Path csv(Path dir, String... rows) throws IOException {
+        StringBuilder s = new StringBuilder("label");
+        for (int i = 1; i <= 16; i++) {
+            s.append(",pixel").append(i);
+        }
+        s.append('\n');
+        for (String row : rows) {
+            s.append(row).append('\n');
+        }
+        return Files.writeString(dir.resolve("images.csv"), s);
+    }
+
+    private static String row(int label, int first) {
+        StringBuilder s = new StringBuilder().append(label);
+        for (int i = 0; i < 16; i++) {
+            s.append(',').append((first + 17 * i) % 256);
+        }
+        return s.toString();
+    }
+
+    @Test
+    void prepareTableConvertsAWideCsv() throws IOException {
+        Path input = csv(tmp, row(0, 0), row(2, 100), row(1, 250), row(2, 7));
+        String out = tmp.resolve("table.parquet").toString();
+
+        Outcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
+                "--classes", "3", "--out", out, "--master", "local[2]");
+
+        assertThat(o.code()).as(o.toString()).isZero();
+        assertThat(o.out()).contains("prepared 4 rows -> " + out);
+        Dataset<Row> table = ImageTable.read(spark(), out);
+        assertThat(ImageTable.shapeOf(table)).isEqualTo(new ImageShape(4, 4, 1, 3));
+        List<String> rows = table.collectAsList().stream()
+                .map(r -> r.getInt(0) + ":" + java.util.Arrays.toString(unsigned((byte[]) r.get(1)))).toList();
+        assertThat(rows).containsExactlyInAnyOrder(expected(0, 0), expected(2, 100), expected(1, 250), expected(2, 7));
+    }
+
+    private static int[] unsigned(byte[] bytes) {
+        int[] values = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            values[i] = bytes[i] & 0xFF;
+        }
+        return values;
+    }
+
+    private static String expected(int label, int first) {
+        int[] values = new int[16];
+        for (int i = 0; i < 16; i++) {
+            values[i] = (first + 17 * i) % 256;
+        }
+        return label + ":" + java.util.Arrays.toString(values);
+    }
+
+    @Test
+    void prepareTableWithABadLabelIsBadUsage() throws IOException {
+        Path input = csv(tmp, row(0, 0), row(7, 100), row(1, 250));
+        Path out = tmp.resolve("table.parquet");
+
+        Outcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
+                "--classes", "3", "--out", out.toString(), "--master", "local[2]");
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains("dptrain: label column 'label'", "outside 0..2", "7");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void trainWritesTheRunAndPrintsTheTestAccuracy() throws IOException {
+        assertThat(trained).as("training needs the prepared tables: " + prepared).isNotNull();
+        assertThat(trained.code()).as(trained.toString()).isZero();
+        assertThat(runDir.resolve(RunOutput.MODEL)).isRegularFile();
+        List<String> metrics = Files.readAllLines(runDir.resolve(RunOutput.METRICS));
+        assertThat(metrics).hasSize(256 / 32);
+        Map<String, Object> provenance = provenance();
+        assertThat(provenance).containsEntry("trainRows", 256).containsEntry("testRows", 200);
+        assertThat(at(provenance, "config", "model", "preset")).isEqualTo("mlp");
+        assertThat(at(provenance, "config", "train", "learningRate")).isEqualTo(0.01);
+        double accuracy = ((Number) at(provenance, "test", "accuracy")).doubleValue();
+        assertThat(accuracy).as("well above chance (0.1) after 8 steps").isGreaterThan(0.2);
+        assertThat(trained.out()).contains(String.format(Locale.ROOT, "test accuracy: %.4f", accuracy))
+                .contains("trained mlp (single-process)").contains("model in " + runDir);
+    }
+
+    @Test
+    void evaluatePrintsTheAccuracyOfTheSavedModel() throws IOException {
+        assertThat(trained).as("evaluation needs the trained run: " + prepared).isNotNull();
+        assertThat(trained.code()).as(trained.toString()).isZero();
+        double trainedAccuracy = ((Number) at(provenance(), "test", "accuracy")).doubleValue();
+
+        Outcome o = dptrain("evaluate", "--model", runDir.toString(), "--data", testTable, "--master", "local[2]");
+
+        assertThat(o.code()).as(o.toString()).isZero();
+        Matcher m = Pattern.compile("test accuracy (\\d\\.\\d{4}) on (\\d+) examples").matcher(o.out());
+        assertThat(m.find()).as(o.toString()).isTrue();
+        assertThat(m.group(2)).isEqualTo("200");
+        assertThat(m.group(1)).isEqualTo(String.format(Locale.ROOT, "%.4f", trainedAccuracy));
+        assertThat(o.out()).contains("confusion matrix");
+    }
+
+    @Test
+    void unknownSetKeyIsBadUsageNamingTheKey() {
+        Outcome o = dptrain("train", "--set", "train.epochz=2");
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains("train.epochz");
+    }
+
+    @Test
+    void overrideWithoutEqualsIsBadUsage() {
+        Outcome o = dptrain("train", "--set", "train.epochs");
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains("train.epochs", "key=value");
+    }
+
+    @Test
+    void missingConfFileIsBadUsage() {
+        Path missing = tmp.resolve("missing.conf");
+
+        Outcome o = dptrain("train", "--conf", missing.toString());
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains(missing.toString(), "does not exist");
+    }
+
+    @Test
+    void unknownOptionIsBadUsage() {
+        Outcome o = dptrain("train", "--epochs", "2");
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains("--epochs");
+    }
+
+    @Test
+    void evaluateWithoutAModelIsBadUsage() {
+        Path missing = tmp.resolve("no-such-run");
+
+        Outcome o = dptrain("evaluate", "--model", missing.toString(), "--data", testTable, "--master", "local[2]");
+
+        assertThat(o.code()).as(o.toString()).isEqualTo(2);
+        assertThat(o.err()).contains("no model at", missing.toString());
+    }
+}

@@ -1,0 +1,61 @@
+package io.dptrain.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.dptrain.config.ConfigLoader;
+import io.dptrain.config.DptrainConfig;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Tag("unit")
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ProvenanceTest {
+
+    @Test
+    void jsonHoldsConfigDataVersionsAndMetrics() {
+        DptrainConfig config = ConfigLoader.load(null, List.of("model.preset=mlp", "model.mlp.hidden=[16, 8]",
+                "train.seed=1234", "train.learning-rate=0.05", "data.train=/data/train.parquet",
+                "data.test=/data/test.parquet", "data.train-limit=128"));
+        Provenance provenance = Provenance.of(config, 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
+                List.of(new EpochEvaluation.Point(1, 0.5, 1000), new EpochEvaluation.Point(2, 0.7, 2100)), 2100,
+                3500, 121.9);
+
+        Map<String, Object> json = Json.parse(provenance.toJson());
+
+        assertThat(Instant.parse((String) json.get("createdAt"))).isBeforeOrEqualTo(Instant.now());
+        Object conf = json.get("config");
+        assertThat(Json.at(conf, "model", "preset")).isEqualTo("mlp");
+        assertThat(Json.at(conf, "model", "mlp", "hidden")).isEqualTo(List.of(16, 8));
+        assertThat(Json.number(conf, "train", "seed")).isEqualTo(1234);
+        assertThat(Json.number(conf, "train", "learningRate")).isEqualTo(0.05);
+        assertThat(Json.at(conf, "train", "updater")).isEqualTo("adam");
+        assertThat(Json.at(conf, "engine", "mode")).isEqualTo(config.engine().mode().configName());
+        assertThat(Json.number(conf, "data", "trainLimit")).isEqualTo(128);
+        assertThat(json.get("trainData")).isEqualTo("/data/train.parquet");
+        assertThat(json.get("testData")).isEqualTo("/data/test.parquet");
+        assertThat(Json.number(json, "trainRows")).isEqualTo(128);
+        assertThat(Json.number(json, "testRows")).isEqualTo(10);
+        assertThat(Json.number(json, "seed")).isEqualTo(1234);
+        assertThat(Json.at(json, "versions", "dl4j")).isEqualTo("1.0.0-M2");
+        assertThat(Json.at(json, "versions", "spark")).isEqualTo("3.5.7");
+        assertThat((String) Json.at(json, "versions", "dptrain")).isNotBlank().doesNotContain("${");
+        assertThat(Json.at(json, "versions", "java")).isEqualTo(System.getProperty("java.version"));
+        assertThat(Json.number(json, "test", "accuracy")).isCloseTo(0.7, within(1e-9));
+        assertThat(Json.number(json, "test", "examples")).isEqualTo(10);
+        assertThat(Json.at(json, "test", "confusion"))
+                .isEqualTo(List.of(List.of(3, 1, 0), List.of(1, 2, 1), List.of(0, 0, 2)));
+        assertThat(Json.number(json, "test", "classes", 1, "recall")).isCloseTo(0.5, within(1e-9));
+        assertThat(Json.number(json, "epochs", 1, "epoch")).isEqualTo(2);
+        assertThat(Json.number(json, "epochs", 1, "accuracy")).isEqualTo(0.7);
+        assertThat(Json.number(json, "epochs", 1, "trainMillis")).isEqualTo(2100);
+        assertThat(Json.number(json, "trainMillis")).isEqualTo(2100);
+        assertThat(Json.number(json, "wallMillis")).isEqualTo(3500);
+        assertThat(Json.number(json, "examplesPerSecond")).isEqualTo(121.9);
+    }
+}
