@@ -1,5 +1,6 @@
 package io.dptrain.cli;
 
+import io.dptrain.engine.spark.RoundEngineSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -17,6 +18,7 @@ final class SparkSessions {
         if (!conf.contains("spark.master")) {
             conf.setMaster(defaultMaster);
         }
+        RoundEngineSettings.applyDefaults(conf);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

@@ -4,7 +4,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * A flat vector of parameters, updater state or gradients as it travels between driver and
@@ -13,8 +18,8 @@ import java.io.Serializable;
  */
 final class FlatVector implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final float[] floats;
-    private final double[] doubles;
+    private transient float[] floats;
+    private transient double[] doubles;
 
     private FlatVector(float[] floats, double[] doubles) {
         this.floats = floats;
@@ -87,6 +92,43 @@ final class FlatVector implements Serializable {
             } else {
                 doubles[i] /= divisor;
             }
+        }
+    }
+
+    /**
+     * Writes the values as one little-endian byte block: a bulk copy instead of Java serialization's
+     * per-element conversion, which matters at several MB per replica per round.
+     */
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        out.defaultWriteObject();
+        boolean isFloat = floats != null;
+        out.writeBoolean(isFloat);
+        out.writeInt(length());
+        ByteBuffer bytes = ByteBuffer.allocate((int) bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        if (isFloat) {
+            bytes.asFloatBuffer().put(floats);
+        } else {
+            bytes.asDoubleBuffer().put(doubles);
+        }
+        out.write(bytes.array());
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        boolean isFloat = in.readBoolean();
+        int length = in.readInt();
+        if (length < 0) {
+            throw new IOException("corrupt vector: negative length " + length);
+        }
+        byte[] raw = new byte[isFloat ? 4 * length : 8 * length];
+        in.readFully(raw);
+        ByteBuffer bytes = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        if (isFloat) {
+            floats = new float[length];
+            bytes.asFloatBuffer().get(floats);
+        } else {
+            doubles = new double[length];
+            bytes.asDoubleBuffer().get(doubles);
         }
     }
 
