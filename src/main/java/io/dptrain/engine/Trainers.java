@@ -2,6 +2,7 @@ package io.dptrain.engine;
 
 import io.dptrain.Trainer;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.spark.Dl4jSparkTrainer;
 import io.dptrain.engine.spark.SparkTrainer;
 import org.apache.spark.sql.SparkSession;
 
@@ -14,7 +15,7 @@ public final class Trainers {
         return switch (config.engine().mode()) {
             case SINGLE_PROCESS -> new SingleProcessTrainer(config);
             case PARAMETER_AVERAGING, GRADIENT_AVERAGING -> new SparkTrainer(spark, config);
-            case DL4J_SPARK -> throw new UnsupportedOperationException("dl4j-spark baseline: not yet");
+            case DL4J_SPARK -> new Dl4jSparkTrainer(spark, config);
         };
     }
 }
