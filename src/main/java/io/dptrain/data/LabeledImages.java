@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param pixels {@code count() * shape.pixelsPerImage()} bytes
  * @param labels one label per image, each in {@code 0..shape.classes()-1}
  */
-public record LabeledImages(ImageShape shape, byte[] pixels, int[] labels) implements java.io.Serializable {
+public record LabeledImages(ImageShape shape, byte[] pixels, int[] labels) implements ExampleSet {
 
     /**
      * Checks that the pixel bytes match the label count and every label is a valid class.
@@ -76,6 +76,17 @@ public record LabeledImages(ImageShape shape, byte[] pixels, int[] labels) imple
         return new LabeledImages(shape,
                 Arrays.copyOfRange(pixels, from * n, to * n),
                 Arrays.copyOfRange(labels, from, to));
+    }
+
+    @Override
+    public int classes() {
+        return shape.classes();
+    }
+
+    @Override
+    public java.util.List<org.nd4j.linalg.dataset.DataSet> minibatches(int batchSize,
+                                                                      org.nd4j.linalg.api.buffer.DataType dataType) {
+        return Minibatches.of(this, batchSize, dataType);
     }
 
     /** Compares shape and array contents (records compare arrays by identity otherwise). */

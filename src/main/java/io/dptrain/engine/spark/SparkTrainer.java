@@ -15,6 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,9 +59,27 @@ public final class SparkTrainer implements Trainer {
         try {
             return train(jsc, strategy, shards, runId);
         } finally {
-            jsc.setJobDescription(null);
             shards.release();
-            ReplicaCache.release(runId);
+            releaseReplicas(jsc, runId, workers);
+            jsc.setJobDescription(null);
+        }
+    }
+
+    /**
+     * Frees the run's replicas: in this JVM (local mode) and, best effort, on the executors with one
+     * small task per slot. An executor this job misses drops them when it starts a replica of its
+     * next run (see {@link ReplicaCache}).
+     */
+    private static void releaseReplicas(JavaSparkContext jsc, String runId, int workers) {
+        ReplicaCache.release(runId);
+        int slots = Math.max(workers, jsc.defaultParallelism());
+        jsc.setJobDescription("dptrain: releasing replicas");
+        try {
+            jsc.parallelize(java.util.stream.IntStream.range(0, slots).boxed().toList(), slots)
+                    .foreach(i -> ReplicaCache.release(runId));
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(SparkTrainer.class).warn("could not release the replicas of run {} on the "
+                    + "executors; they are dropped when the executors start another run", runId, e);
         }
     }
 
