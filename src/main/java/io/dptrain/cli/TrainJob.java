@@ -3,10 +3,10 @@ package io.dptrain.cli;
 import io.dptrain.Trainer;
 import io.dptrain.TrainingResult;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.data.ImageShape;
+import io.dptrain.data.ExampleSet;
 import io.dptrain.data.ImageTable;
-import io.dptrain.data.LabeledImages;
 import io.dptrain.engine.DivergenceCheck;
+import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.Trainers;
 import io.dptrain.report.ConsoleProgress;
 import io.dptrain.report.EpochEvaluation;
@@ -14,6 +14,7 @@ import io.dptrain.report.Evaluator;
 import io.dptrain.report.MetricsSink;
 import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
+import io.dptrain.model.Networks;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -32,13 +33,13 @@ public final class TrainJob {
     public static Result run(SparkSession spark, DptrainConfig config) {
         long start = System.currentTimeMillis();
         DptrainConfig.Data data = config.data();
-        LabeledImages test = ImageTable.collect(ImageTable.read(spark, data.test()));
-        ImageShape expected = new ImageShape(data.height(), data.width(), data.channels(), data.classes());
-        if (!test.shape().equals(expected)) {
-            throw new IllegalArgumentException("the test table " + data.test() + " has shape " + test.shape()
-                    + " but the configuration says " + expected);
+        ExampleSet test;
+        try {
+            test = TrainingData.collect(ImageTable.read(spark, data.test()), config);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("test table " + data.test() + ": " + e.getMessage(), e);
         }
-        EpochEvaluation epochs = new EpochEvaluation(new Evaluator(test));
+        EpochEvaluation epochs = new EpochEvaluation(new Evaluator(test, Networks.dataType(config)));
         MetricsSink metrics = new MetricsSink();
         Trainer trainer = Trainers.create(spark, config)
                 .addListener(new DivergenceCheck())

@@ -7,8 +7,8 @@ import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.data.LabeledImages;
-import io.dptrain.data.Minibatches;
+import io.dptrain.data.ExampleSet;
+import io.dptrain.engine.spark.Shards;
 import io.dptrain.model.Networks;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,9 +20,9 @@ import java.util.List;
 
 /**
  * The reference trainer: plain DL4J {@code fit(minibatch)} on the driver, on all the driver's cores.
- * The examples are shuffled once from the seed and cut into minibatches (short last batch kept);
- * each epoch visits the batches in a new seeded order, the same rule the distributed engines use
- * on their shards. One round is one minibatch step.
+ * The examples are laid out exactly as the round engine lays out one worker's shard (seeded
+ * permutation), cut into minibatches (short last batch kept), and each epoch visits the batches in
+ * a new seeded order, the same rule the replicas follow. One round is one minibatch step.
  */
 public final class SingleProcessTrainer implements Trainer {
     private final DptrainConfig config;
@@ -40,12 +40,16 @@ public final class SingleProcessTrainer implements Trainer {
 
     @Override
     public TrainingResult fit(Dataset<Row> train) {
-        LabeledImages images = TrainingData.collect(train, config);
-        long seed = config.train().seed();
-        int[] exampleOrder = Seeds.permutation(images.count(), Seeds.derive(seed, "example-order", 0));
-        List<DataSet> batches = Minibatches.of(images, exampleOrder, config.train().batchSize(),
-                Networks.dataType(config));
-        return fit(batches, images.count());
+        // The examples in the order a one-worker engine run would see them: same data, same batches.
+        Dataset<Row> table = TrainingData.checked(train, config);
+        Shards shards = Shards.build(table, 1, TrainingData.codec(table, config), config.train().seed());
+        ExampleSet examples;
+        try {
+            examples = shards.collect().get(0).examples();
+        } finally {
+            shards.release();
+        }
+        return fit(examples.minibatches(config.train().batchSize(), Networks.dataType(config)), examples.count());
     }
 
     /** Trains on ready minibatches (used by tests that compare engines batch for batch). */
@@ -57,6 +61,7 @@ public final class SingleProcessTrainer implements Trainer {
         long start = System.currentTimeMillis();
         try {
             for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
+                net.setEpochCount(epoch - 1); // as the replicas do: only schedules read it
                 int[] order = Seeds.permutation(batches.size(), Seeds.derive(config.train().seed(), "epoch-order", epoch));
                 for (int b : order) {
                     DataSet batch = batches.get(b);

@@ -1,35 +1,47 @@
 package io.dptrain.engine;
 
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.data.ExampleCodec;
+import io.dptrain.data.ExampleSet;
+import io.dptrain.data.ImageCodec;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
-import io.dptrain.data.LabeledImages;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Checks a training table against the configuration before any trainer uses it. */
+import java.util.List;
+
+/** Checks a prepared table against the configuration and picks how its rows become examples. */
 public final class TrainingData {
     private TrainingData() {
     }
 
-    /** The table limited to {@code dptrain.data.train-limit} rows, after checking its shape. */
+    /** The table limited to {@code dptrain.data.train-limit} rows, after checking it fits the configuration. */
     public static Dataset<Row> checked(Dataset<Row> table, DptrainConfig config) {
-        ImageShape expected = shapeOf(config.data());
-        ImageShape found = ImageTable.shapeOf(table);
-        if (!found.equals(expected)) {
-            throw new IllegalArgumentException("the training table has shape " + found + " but the configuration says "
-                    + expected + " (dptrain.data.height/width/channels/classes)");
-        }
+        codec(table, config);
         int limit = config.data().trainLimit();
         return limit > 0 ? table.limit(limit) : table;
     }
 
-    public static LabeledImages collect(Dataset<Row> table, DptrainConfig config) {
-        LabeledImages images = ImageTable.collect(checked(table, config));
-        if (images.count() == 0) {
-            throw new IllegalArgumentException("the training table is empty: nothing to train on");
+    /** The codec of a prepared table whose shape (from its metadata) matches the configuration. */
+    public static ExampleCodec codec(Dataset<Row> table, DptrainConfig config) {
+        ImageShape expected = shapeOf(config.data());
+        ImageShape found = ImageTable.shapeOf(table);
+        if (!found.equals(expected)) {
+            throw new IllegalArgumentException("the table has shape " + found + " but the configuration says "
+                    + expected + " (dptrain.data.height/width/channels/classes)");
         }
-        return images;
+        return new ImageCodec(found);
+    }
+
+    /** A whole table on the driver in its stored order (for evaluation), checked against the configuration. */
+    public static ExampleSet collect(Dataset<Row> table, DptrainConfig config) {
+        ExampleCodec codec = codec(table, config);
+        List<byte[]> records = table.select(codec.columns()).collectAsList().stream().map(codec::encode).toList();
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("the table is empty");
+        }
+        return codec.decode(records);
     }
 
     public static ImageShape shapeOf(DptrainConfig.Data data) {

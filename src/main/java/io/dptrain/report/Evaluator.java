@@ -1,32 +1,37 @@
 package io.dptrain.report;
 
-import io.dptrain.data.LabeledImages;
-import io.dptrain.data.Minibatches;
+import io.dptrain.data.ExampleSet;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.List;
 
-/** Evaluates a network on labelled images held on the driver. */
+/** Evaluates a network on labelled examples held on the driver. */
 public final class Evaluator {
     private static final int EVAL_BATCH = 512;
     private final List<DataSet> batches;
     private final int classes;
 
     /** Builds the evaluation minibatches once, so per-epoch evaluation does not rebuild them. */
-    public Evaluator(LabeledImages images) {
-        if (images.count() == 0) {
+    public Evaluator(ExampleSet examples) {
+        this(examples, DataType.FLOAT);
+    }
+
+    /** Evaluation minibatches in the network's precision. */
+    public Evaluator(ExampleSet examples, DataType dataType) {
+        if (examples.count() == 0) {
             throw new IllegalArgumentException("the evaluation set is empty");
         }
-        this.batches = Minibatches.of(images, EVAL_BATCH);
-        this.classes = images.shape().classes();
+        this.batches = examples.minibatches(EVAL_BATCH, dataType);
+        this.classes = examples.classes();
     }
 
     public EvaluationReport evaluate(MultiLayerNetwork net) {
         Evaluation eval = new Evaluation(classes);
         for (DataSet batch : batches) {
-            eval.eval(batch.getLabels(), net.output(batch.getFeatures(), false));
+            eval.eval(batch.getLabels(), net.output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), null));
         }
         return EvaluationReport.of(eval);
     }

@@ -6,7 +6,6 @@ import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.data.Minibatches;
 import io.dptrain.engine.TrainerListeners;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;
@@ -54,10 +53,11 @@ public final class Dl4jSparkTrainer implements Trainer {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int workers = config.engine().workers() > 0 ? config.engine().workers() : jsc.defaultParallelism();
         int batchSize = config.train().batchSize();
-        Shards shards = Shards.build(TrainingData.checked(train, config), workers,
-                TrainingData.shapeOf(config.data()), config.train().seed());
+        Dataset<Row> table = TrainingData.checked(train, config);
+        Shards shards = Shards.build(table, workers, TrainingData.codec(table, config), config.train().seed());
         // Not persisted here: dl4j-spark persists the RDD it is given with its own storage level.
-        JavaRDD<DataSet> batches = shards.rdd().flatMap(s -> Minibatches.of(s.images(), batchSize).iterator());
+        org.nd4j.linalg.api.buffer.DataType dataType = Networks.dataType(config);
+        JavaRDD<DataSet> batches = shards.rdd().flatMap(s -> s.examples().minibatches(batchSize, dataType).iterator());
         batches.setName("dl4j-spark minibatches");
         try {
             ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(batchSize)

@@ -1,16 +1,17 @@
 package io.dptrain.engine.spark;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Gradient averaging: every replica computes the gradient of one minibatch at the broadcast
@@ -25,14 +26,8 @@ import java.util.List;
  */
 final class GradientAveraging implements SyncStrategy {
     private static final long serialVersionUID = 1L;
-    private final int inputSize;
     private transient Gradient driverGradient;
     private transient List<long[]> runningStatRanges;
-
-    /** @param inputSize flat features per example (channels * height * width) */
-    GradientAveraging(int inputSize) {
-        this.inputSize = inputSize;
-    }
 
     @Override
     public int roundsPerEpoch(int maxBatches) {
@@ -81,32 +76,33 @@ final class GradientAveraging implements SyncStrategy {
 
     /**
      * The updater needs DL4J's own Gradient object whose arrays are views of the network's flattened
-     * gradient; one backward pass on a zero example creates it (parameters are not touched).
+     * gradient (that identity is how it knows the gradient is its own). Built here from each layer's
+     * gradient view, split per parameter by the layer's own parameter initializer, as DL4J's backprop
+     * builds it; and the running-statistics ranges of batch normalization layers are noted.
      */
     private void prepare(MultiLayerNetwork net) {
-        INDArray zeroInput = Nd4j.zeros(net.params().dataType(), 1, inputSize);
-        INDArray zeroLabels = Nd4j.zeros(net.params().dataType(), 1, net.layerSize(net.getnLayers() - 1));
-        zeroLabels.putScalar(0, 0, 1);
-        net.setInput(zeroInput);
-        net.setLabels(zeroLabels);
-        net.computeGradientAndScore();
-        net.clear();
-        driverGradient = net.gradient();
+        net.initGradientsView(); // DL4J creates the views lazily, at the first backward pass
+        DefaultGradient gradient = new DefaultGradient(net.getFlattenedGradients());
         runningStatRanges = new ArrayList<>();
         long offset = 0;
         for (Layer layer : net.getLayers()) {
             long count = layer.numParams();
-            if (layer instanceof BatchNormalization) {
+            if (count > 0) {
+                Map<String, INDArray> views = layer.conf().getLayer().initializer()
+                        .getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
                 long local = 0;
-                for (var entry : layer.paramTable().entrySet()) {
-                    long len = entry.getValue().length();
-                    if (!entry.getKey().equals("gamma") && !entry.getKey().equals("beta")) {
-                        runningStatRanges.add(new long[]{offset + local, offset + local + len});
+                for (Map.Entry<String, INDArray> view : views.entrySet()) {
+                    gradient.setGradientFor(layer.getIndex() + "_" + view.getKey(), view.getValue());
+                    long length = view.getValue().length();
+                    if (layer instanceof BatchNormalization && !view.getKey().equals("gamma")
+                            && !view.getKey().equals("beta")) {
+                        runningStatRanges.add(new long[]{offset + local, offset + local + length});
                     }
-                    local += len;
+                    local += length;
                 }
             }
             offset += count;
         }
+        driverGradient = gradient;
     }
 }

@@ -2,7 +2,6 @@ package io.dptrain.engine.spark;
 
 import io.dptrain.Seeds;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.data.Minibatches;
 import io.dptrain.model.Networks;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -26,7 +25,7 @@ final class Replica {
 
     Replica(DptrainConfig config, Shard shard) {
         this.net = Networks.create(config);
-        this.batches = Minibatches.of(shard.images(), config.train().batchSize(), Networks.dataType(config));
+        this.batches = shard.examples().minibatches(config.train().batchSize(), Networks.dataType(config));
         this.seed = config.train().seed();
     }
 

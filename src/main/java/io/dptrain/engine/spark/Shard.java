@@ -1,9 +1,9 @@
 package io.dptrain.engine.spark;
 
-import io.dptrain.data.LabeledImages;
+import io.dptrain.data.ExampleSet;
 
 import java.io.Serializable;
 
-/** One worker's part of the training data: the images of one partition, in their shard order. */
-record Shard(int index, LabeledImages images) implements Serializable {
+/** One worker's part of the training data: the examples of one partition, in their shard order. */
+public record Shard(int index, ExampleSet examples) implements Serializable {
 }

@@ -1,9 +1,7 @@
 package io.dptrain.engine.spark;
 
 import io.dptrain.Seeds;
-import io.dptrain.data.ImageShape;
-import io.dptrain.data.ImageTable;
-import io.dptrain.data.LabeledImages;
+import io.dptrain.data.ExampleCodec;
 import io.dptrain.data.Minibatches;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -27,7 +25,7 @@ import java.util.List;
  * exactly once, and the layout depends only on the seed and the table, not on Spark's scheduling.
  * Shards are cut into minibatches by the replicas; a shard's short last batch is kept.
  */
-final class Shards {
+public final class Shards {
     private final JavaRDD<Shard> rdd;
     private final int[] sizes;
 
@@ -36,7 +34,12 @@ final class Shards {
         this.sizes = sizes;
     }
 
-    static Shards build(Dataset<Row> table, int workers, ImageShape shape, long seed) {
+    /**
+     * Splits {@code table} into {@code workers} cached shards.
+     *
+     * @param codec how rows become examples (see io.dptrain.engine.TrainingData#codec)
+     */
+    public static Shards build(Dataset<Row> table, int workers, ExampleCodec codec, long seed) {
         if (workers < 1) {
             throw new IllegalArgumentException("dptrain.engine.workers must be >= 1, got " + workers);
         }
@@ -49,14 +52,14 @@ final class Shards {
                     + " training rows; use at most " + n + " workers");
         }
         AffinePermutation permutation = AffinePermutation.of(n, seed);
-        JavaPairRDD<Long, byte[]> placed = table.select(ImageTable.LABEL, ImageTable.PIXELS).javaRDD()
+        JavaPairRDD<Long, byte[]> placed = table.select(codec.columns()).javaRDD()
                 .zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(permutation.apply(t._2()), encode(t._1())))
+                .mapToPair(t -> new Tuple2<>(permutation.apply(t._2()), codec.encode(t._1())))
                 .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers));
-        JavaRDD<Shard> shards = placed.mapPartitionsWithIndex((index, rows) -> List.of(toShard(index, rows, shape))
+        JavaRDD<Shard> shards = placed.mapPartitionsWithIndex((index, rows) -> List.of(toShard(index, rows, codec))
                 .iterator(), true);
         shards.setName("dptrain shards (" + workers + " x ~" + n / workers + " rows)").persist(StorageLevel.MEMORY_ONLY());
-        int[] sizes = shards.map(s -> s.images().count()).collect().stream().mapToInt(Integer::intValue).toArray();
+        int[] sizes = shards.map(s -> s.examples().count()).collect().stream().mapToInt(Integer::intValue).toArray();
         return new Shards(shards, sizes);
     }
 
@@ -84,40 +87,20 @@ final class Shards {
         return max;
     }
 
-    /** The shards' contents on the driver (tests compare engines batch for batch). */
-    List<Shard> collect() {
+    /** The shards' contents on the driver (the single-process trainer, tests comparing engines). */
+    public List<Shard> collect() {
         return rdd.collect();
     }
 
-    void release() {
+    /** Unpersists the cached shards. */
+    public void release() {
         rdd.unpersist(false);
     }
 
-    /** label (4 bytes, big-endian) followed by the pixels: compact for the shuffle. */
-    private static byte[] encode(Row row) {
-        int label = row.getInt(0);
-        byte[] pixels = row.getAs(1);
-        byte[] out = new byte[4 + pixels.length];
-        out[0] = (byte) (label >>> 24);
-        out[1] = (byte) (label >>> 16);
-        out[2] = (byte) (label >>> 8);
-        out[3] = (byte) label;
-        System.arraycopy(pixels, 0, out, 4, pixels.length);
-        return out;
-    }
-
-    private static Shard toShard(int index, Iterator<Tuple2<Long, byte[]>> rows, ImageShape shape) {
-        int perImage = shape.pixelsPerImage();
-        List<byte[]> encoded = new ArrayList<>();
-        rows.forEachRemaining(t -> encoded.add(t._2()));
-        byte[] pixels = new byte[encoded.size() * perImage];
-        int[] labels = new int[encoded.size()];
-        for (int i = 0; i < labels.length; i++) {
-            byte[] e = encoded.get(i);
-            labels[i] = ((e[0] & 0xFF) << 24) | ((e[1] & 0xFF) << 16) | ((e[2] & 0xFF) << 8) | (e[3] & 0xFF);
-            System.arraycopy(e, 4, pixels, i * perImage, perImage);
-        }
-        return new Shard(index, new LabeledImages(shape, pixels, labels));
+    private static Shard toShard(int index, Iterator<Tuple2<Long, byte[]>> rows, ExampleCodec codec) {
+        List<byte[]> records = new ArrayList<>();
+        rows.forEachRemaining(t -> records.add(t._2()));
+        return new Shard(index, codec.decode(records));
     }
 
     /** Position p -> partition p mod N. */

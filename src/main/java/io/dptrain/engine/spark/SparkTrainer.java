@@ -55,7 +55,7 @@ public final class SparkTrainer implements Trainer {
         SyncStrategy strategy = SyncStrategy.of(config);
         String runId = UUID.randomUUID().toString();
         jsc.setJobDescription("dptrain: building " + workers + " shards");
-        Shards shards = Shards.build(table, workers, TrainingData.shapeOf(config.data()), config.train().seed());
+        Shards shards = Shards.build(table, workers, TrainingData.codec(table, config), config.train().seed());
         try {
             return train(jsc, strategy, shards, runId);
         } finally {

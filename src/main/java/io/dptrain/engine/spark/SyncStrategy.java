@@ -29,8 +29,7 @@ interface SyncStrategy extends Serializable {
         return switch (engine.mode()) {
             case PARAMETER_AVERAGING -> new ParameterAveraging(engine.localSteps(),
                     engine.updaterState() == UpdaterState.AVERAGED);
-            case GRADIENT_AVERAGING -> new GradientAveraging(
-                    config.data().channels() * config.data().height() * config.data().width());
+            case GRADIENT_AVERAGING -> new GradientAveraging();
             default -> throw new IllegalArgumentException("dptrain.engine.mode = '" + engine.mode().configName()
                     + "' is not a round-engine mode; allowed here: parameter-averaging, gradient-averaging");
         };

@@ -7,7 +7,6 @@ import io.dptrain.TrainingResult;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ImageTable;
-import io.dptrain.data.Minibatches;
 import io.dptrain.data.Fixtures;
 import io.dptrain.Seeds;
 import io.dptrain.engine.SingleProcessTrainer;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -57,8 +57,9 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
     }
 
     private static Shards shards(DptrainConfig config) {
-        return Shards.build(TrainingData.checked(table(), config), config.engine().workers(),
-                TrainingData.shapeOf(config.data()), config.train().seed());
+        Dataset<Row> table = TrainingData.checked(table(), config);
+        return Shards.build(table, config.engine().workers(), TrainingData.codec(table, config),
+                config.train().seed());
     }
 
     private static TrainingResult trainOnShards(DptrainConfig config, Shards shards, TrainingListener... listeners) {
@@ -85,8 +86,9 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
         Shards shards = shards(config);
         try {
             List<Shard> content = shards.collect();
-            List<DataSet> first = Minibatches.of(content.get(0).images(), BATCH);
-            List<DataSet> second = Minibatches.of(content.get(1).images(), BATCH);
+            DataType dataType = Networks.dataType(config);
+            List<DataSet> first = content.get(0).examples().minibatches(BATCH, dataType);
+            List<DataSet> second = content.get(1).examples().minibatches(BATCH, dataType);
             assertThat(first).hasSize(20);
             assertThat(second).hasSize(20);
             List<DataSet> merged = new ArrayList<>();
@@ -116,7 +118,7 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
                 "engine.local-steps=5");
         Shards shards = shards(config);
         try {
-            List<DataSet> batches = Minibatches.of(shards.collect().get(0).images(), BATCH);
+            List<DataSet> batches = shards.collect().get(0).examples().minibatches(BATCH, Networks.dataType(config));
             TrainingResult distributed = trainOnShards(config, shards);
             TrainingResult local = new SingleProcessTrainer(config).fit(batches, ROWS);
             assertThat(distributed.rounds()).hasSize(2 * 8); // 40 batches / k=5, two epochs
@@ -146,7 +148,7 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
 
             INDArray sum = null;
             for (Shard shard : shards.collect()) {
-                List<DataSet> batches = Minibatches.of(shard.images(), BATCH);
+                List<DataSet> batches = shard.examples().minibatches(BATCH, Networks.dataType(config));
                 int[] order = Seeds.permutation(batches.size(), Seeds.derive(config.train().seed(), "epoch-order", 1));
                 MultiLayerNetwork replica = Networks.create(config);
                 for (int step = 0; step < k; step++) {

@@ -1,0 +1,36 @@
+package io.dptrain.data;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/** Image rows (label, pixels) as records of a 4-byte label followed by the pixel bytes. */
+public record ImageCodec(ImageShape shape) implements ExampleCodec {
+
+    @Override
+    public Column[] columns() {
+        return new Column[]{functions.col(ImageTable.LABEL), functions.col(ImageTable.PIXELS)};
+    }
+
+    @Override
+    public byte[] encode(Row row) {
+        byte[] pixels = row.getAs(1);
+        return ByteBuffer.allocate(4 + pixels.length).putInt(row.getInt(0)).put(pixels).array();
+    }
+
+    @Override
+    public LabeledImages decode(List<byte[]> records) {
+        int perImage = shape.pixelsPerImage();
+        byte[] pixels = new byte[records.size() * perImage];
+        int[] labels = new int[records.size()];
+        for (int i = 0; i < labels.length; i++) {
+            ByteBuffer record = ByteBuffer.wrap(records.get(i));
+            labels[i] = record.getInt();
+            record.get(pixels, i * perImage, perImage);
+        }
+        return new LabeledImages(shape, pixels, labels);
+    }
+}
