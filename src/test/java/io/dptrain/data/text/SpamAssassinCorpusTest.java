@@ -1,0 +1,69 @@
+package io.dptrain.data.text;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dptrain.LocalSparkTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SpamAssassinCorpusTest extends LocalSparkTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheFixtureWithCountsPerLabelAndGroup() {
+        SpamAssassinCorpus.Result corpus = SpamAssassinCorpus.read(spark(),
+                TextFixtures.spamMini().toString());
+
+        assertThat(corpus.count()).isEqualTo(43);
+        assertThat(corpus.labels()).isEqualTo(Map.of("ham", 22L, "spam", 21L));
+        assertThat(corpus.groups()).isEqualTo(TextFixtures.GROUPS);
+        // spam-1/00311 has 1 byte that is not valid in its charset, spam-2/00588 has 68.
+        assertThat(corpus.replacedBytes()).isEqualTo(69);
+        assertThat(corpus.messagesWithReplacements()).isEqualTo(2);
+
+        assertThat(corpus.messages().columns()).containsExactly("id", "text", "label", "group");
+        List<Row> rows = corpus.messages().collectAsList();
+        assertThat(rows).hasSize(43);
+        assertThat(rows.stream().map(r -> r.getString(0)).distinct()).hasSize(43);
+        Row big5 = corpus.messages().where(col("id").equalTo("spam-2/00977")).first();
+        assertThat(big5.getString(1)).startsWith("上次是你找我嗎?\n如何在家中利用網路兼職創業");
+        assertThat(big5.getString(2)).isEqualTo("spam");
+        assertThat(big5.getString(3)).isEqualTo("spam-2");
+        Row ham = corpus.messages().where(col("id").equalTo("hard-ham-1/00183")).first();
+        assertThat(ham.getString(1)).startsWith("[SAtalk] OT: Can Weblogs Reach Ronald Scelson?\n"
+                + "Made me chuckle.");
+        assertThat(ham.getString(2)).isEqualTo("ham");
+    }
+
+    @Test
+    void rejectsFolderWithoutMessages() throws IOException {
+        Files.writeString(dir.resolve("00001.abc.json"), "{}");
+        assertThatThrownBy(() -> SpamAssassinCorpus.read(spark(), dir.toString()))
+                .hasMessageStartingWith("no messages (*.txt files) under " + dir);
+    }
+
+    @Test
+    void rejectsMessagesOutsideHamAndSpamGroups() throws IOException {
+        Files.createDirectories(dir.resolve("spam-9"));
+        Files.createDirectories(dir.resolve("misc"));
+        Files.writeString(dir.resolve("spam-9/00001.abc.txt"), "Subject: s\n\nbuy");
+        Files.writeString(dir.resolve("misc/00002.def.txt"), "Subject: ?\n\nwho knows");
+        assertThatThrownBy(() -> SpamAssassinCorpus.read(spark(), dir.toString()))
+                .hasMessageStartingWith("1 messages under " + dir + " are in folder 'misc',"
+                        + " which is neither a spam group (spam*) nor a ham group (*ham*), e.g. ")
+                .hasMessageEndingWith("misc/00002.def.txt");
+    }
+}
