@@ -5,9 +5,12 @@ public final class Choices {
     private Choices() {
     }
 
-    /** Network presets (see io.dptrain.model.Networks). */
+    /**
+     * Network presets (see io.dptrain.model.Networks): image classifiers (mlp, lenet, vgg-mini) and
+     * text classifiers over token-id sequences (rnn, lstm).
+     */
     public enum Preset implements Named {
-        MLP("mlp"), LENET("lenet"), VGG_MINI("vgg-mini");
+        MLP("mlp"), LENET("lenet"), VGG_MINI("vgg-mini"), RNN("rnn"), LSTM("lstm");
 
         private final String name;
 
@@ -28,6 +31,25 @@ public final class Choices {
         private final String name;
 
         Precision(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String configName() {
+            return name;
+        }
+    }
+
+    /**
+     * How the lstm preset turns its per-step outputs into one vector per sequence: the output at the
+     * last real (unmasked) step, or the maximum or mean over the real steps; padding never counts.
+     */
+    public enum SequencePooling implements Named {
+        LAST("last"), MAX("max"), AVG("avg");
+
+        private final String name;
+
+        SequencePooling(String name) {
             this.name = name;
         }
 

@@ -7,6 +7,7 @@ import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.Choices.Loss;
 import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.Preset;
+import io.dptrain.config.Choices.SequencePooling;
 import io.dptrain.config.Choices.Updater;
 import io.dptrain.config.Choices.UpdaterState;
 
@@ -32,9 +33,17 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                 new Output(c.getString("output.dir"), c.getBoolean("output.overwrite")));
     }
 
-    /** Where the prepared tables are and the shape every example must have. */
-    public record Data(String train, String test, int height, int width, int channels, int classes, int trainLimit)
-            implements Serializable {
+    /**
+     * Where the prepared tables are and the shape every example must have.
+     *
+     * @param vocabularySize text presets: token ids run 0..vocabularySize-1, with 0 the padding and 1 the
+     *                       unknown word; a larger vocabulary knows more words but adds
+     *                       {@code embedding-size} parameters per word
+     * @param maxLength      text presets: tokens per sequence, longer texts cut and shorter ones padded (and
+     *                       masked); longer sequences keep more of each text but cost time linearly
+     */
+    public record Data(String train, String test, int height, int width, int channels, int classes, int trainLimit,
+                       int vocabularySize, int maxLength) implements Serializable {
         public Data {
             Check.nonBlank("dptrain.data.train", train);
             Check.nonBlank("dptrain.data.test", test);
@@ -43,16 +52,19 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             Check.atLeast("dptrain.data.channels", channels, 1);
             Check.atLeast("dptrain.data.classes", classes, 2);
             Check.atLeast("dptrain.data.train-limit", trainLimit, 0);
+            Check.atLeast("dptrain.data.vocabulary-size", vocabularySize, 3);
+            Check.atLeast("dptrain.data.max-length", maxLength, 1);
         }
 
         static Data from(Config c) {
             return new Data(c.getString("train"), c.getString("test"), c.getInt("height"), c.getInt("width"),
-                    c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"));
+                    c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"), c.getInt("vocabulary-size"),
+                    c.getInt("max-length"));
         }
     }
 
     /** The network: a preset, its precision and the sizes of each preset. */
-    public record Model(Preset preset, Precision dataType, Mlp mlp, LeNet lenet, VggMini vggMini)
+    public record Model(Preset preset, Precision dataType, Mlp mlp, LeNet lenet, VggMini vggMini, Rnn rnn, Lstm lstm)
             implements Serializable {
         static Model from(Config c) {
             return new Model(Check.oneOf("dptrain.model.preset", c.getString("preset"), Preset.class),
@@ -62,7 +74,13 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     new LeNet(c.getInt("lenet.conv1-filters"), c.getInt("lenet.conv2-filters"), c.getInt("lenet.dense")),
                     new VggMini(c.getIntList("vgg-mini.block-filters"), c.getInt("vgg-mini.convs-per-block"),
                             c.getIntList("vgg-mini.dense"), c.getBoolean("vgg-mini.batch-norm"),
-                            c.getDouble("vgg-mini.dropout")));
+                            c.getDouble("vgg-mini.dropout")),
+                    new Rnn(c.getInt("rnn.embedding-size"), c.getInt("rnn.hidden-size"), c.getInt("rnn.tbptt-length")),
+                    new Lstm(c.getInt("lstm.embedding-size"), c.getInt("lstm.hidden-size"), c.getInt("lstm.layers"),
+                            c.getBoolean("lstm.bidirectional"),
+                            Check.oneOf("dptrain.model.lstm.pooling", c.getString("lstm.pooling"),
+                                    SequencePooling.class),
+                            c.getInt("lstm.tbptt-length")));
         }
     }
 
@@ -92,6 +110,58 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             if (!(dropout >= 0 && dropout < 1)) {
                 throw new ConfigException("dptrain.model.vgg-mini.dropout must be in [0, 1), got " + dropout);
             }
+        }
+    }
+
+    /**
+     * Simple recurrent text classifier: embedding, one tanh cell {@code h_t = tanh(W [x_t; h_{t-1}] + b)}, the
+     * state at the last real token, softmax.
+     *
+     * @param embeddingSize units of each word vector
+     * @param hiddenSize    units of the state h_t; more remember more but train slower
+     * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
+     */
+    public record Rnn(int embeddingSize, int hiddenSize, int tbpttLength) implements Serializable {
+        public Rnn {
+            Check.atLeast("dptrain.model.rnn.embedding-size", embeddingSize, 1);
+            Check.atLeast("dptrain.model.rnn.hidden-size", hiddenSize, 1);
+            requireFullBptt("dptrain.model.rnn.tbptt-length", tbpttLength);
+        }
+    }
+
+    /**
+     * LSTM text classifier: embedding, {@code layers} stacked LSTM layers (each optionally bidirectional), one
+     * vector per sequence by {@code pooling}, softmax.
+     *
+     * @param embeddingSize units of each word vector
+     * @param hiddenSize    units of each LSTM layer (per direction when bidirectional)
+     * @param layers        stacked LSTM layers; deeper stacks model more but train slower
+     * @param bidirectional also read each sequence backwards and concatenate both directions: about 2x the cost
+     * @param pooling       last real step, or max / mean over the real steps
+     * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
+     */
+    public record Lstm(int embeddingSize, int hiddenSize, int layers, boolean bidirectional, SequencePooling pooling,
+                       int tbpttLength) implements Serializable {
+        public Lstm {
+            Check.atLeast("dptrain.model.lstm.embedding-size", embeddingSize, 1);
+            Check.atLeast("dptrain.model.lstm.hidden-size", hiddenSize, 1);
+            Check.atLeast("dptrain.model.lstm.layers", layers, 1);
+            requireFullBptt("dptrain.model.lstm.tbptt-length", tbpttLength);
+        }
+    }
+
+    /**
+     * Truncated BPTT is refused for the text presets. Both classify a whole sequence (labels {@code [n, classes]},
+     * one per sequence), and DL4J 1.0.0-M2 truncates only sequence outputs (labels {@code [n, classes, T]}):
+     * {@code MultiLayerNetwork.fit} skips a minibatch with 2-D labels after a log warning, so nothing would train.
+     * The key stays so that a sequence-output preset can map it to DL4J's {@code BackpropType.TruncatedBPTT}.
+     */
+    private static void requireFullBptt(String key, int tbpttLength) {
+        if (tbpttLength != 0) {
+            throw new ConfigException(key + " = " + tbpttLength + " is not allowed; allowed: 0 (full backpropagation "
+                    + "through time). The rnn and lstm presets label a whole sequence, and DL4J truncates BPTT only for "
+                    + "per-step labels: its fit skips whole-sequence labels with a warning and trains nothing. "
+                    + "Bound the cost of full BPTT with dptrain.data.max-length instead.");
         }
     }
 

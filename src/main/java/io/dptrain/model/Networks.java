@@ -3,6 +3,7 @@ package io.dptrain.model;
 import io.dptrain.config.Choices;
 import io.dptrain.config.ConfigException;
 import io.dptrain.config.Choices.Precision;
+import io.dptrain.config.Choices.SequencePooling;
 import io.dptrain.config.DptrainConfig;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -14,9 +15,16 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -29,12 +37,26 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * Builds the DL4J network of a run from its configuration: the preset and its sizes
- * ({@code dptrain.model}), the optimization settings ({@code dptrain.train}) and the image shape
+ * ({@code dptrain.model}), the optimization settings ({@code dptrain.train}) and the example shape
  * ({@code dptrain.data}).
  *
- * <p>Every preset takes flat feature rows {@code [n, channels*height*width]} in CHW order and
- * one-hot labels {@code [n, classes]}, and ends in a softmax output layer. The convolutional
- * presets declare a flat convolutional input type, so DL4J inserts the reshaping preprocessor.
+ * <p>Every preset takes one-hot labels {@code [n, classes]} and ends in a softmax output layer.
+ * The image presets (mlp, lenet, vgg-mini) take flat feature rows {@code [n, channels*height*width]}
+ * in CHW order; the convolutional ones declare a flat convolutional input type, so DL4J inserts the
+ * reshaping preprocessor.
+ *
+ * <p>The text presets (rnn, lstm) classify a whole token sequence (many-to-one). They take features
+ * {@code [n, max-length]} holding token ids 0..vocabulary-size-1 as floating-point numbers, padded
+ * with id 0 at the end of each row, and a features mask {@code [n, max-length]} (1 for a real token,
+ * 0 for padding), set with {@code MultiLayerNetwork.setLayerMaskArrays} or carried by the DataSet.
+ * The embedding zeroes masked steps, the recurrent layers, {@link LastTimeStep} and the masked global
+ * pooling honour the mask, so padding never reaches the output or the gradient. Rows must have
+ * exactly {@code max-length} columns; DL4J also accepts {@code [n, 1, max-length]}.
+ *
+ * <p>Gradient clipping ({@code dptrain.train.gradient-clipping}) applies to every layer, the cure for
+ * exploding gradients through time. Backpropagation through time is always full: DL4J's truncated
+ * BPTT only works for per-step labels {@code [n, classes, T]}, so the configuration refuses a
+ * non-zero {@code tbptt-length} for these whole-sequence presets.
  */
 public final class Networks {
     /** LeNet's two 5x5 valid convolutions and two 2x2 pools need 16 pixels to leave a 1x1 map. */
@@ -76,6 +98,8 @@ public final class Networks {
             case MLP -> mlp(layers, model.mlp(), data);
             case LENET -> lenet(layers, model.lenet(), data);
             case VGG_MINI -> vggMini(layers, model.vggMini(), data);
+            case RNN -> rnn(layers, model.rnn(), data);
+            case LSTM -> lstm(layers, model.lstm(), data);
         }
         return layers.layer(new OutputLayer.Builder(loss(train.loss()))
                         .nOut(data.classes())
@@ -159,6 +183,58 @@ public final class Networks {
         layers.setInputType(InputType.convolutionalFlat(data.height(), data.width(), data.channels()));
     }
 
+    /** Embedding, one tanh cell h_t = tanh(W x_t + R h_{t-1} + b), i.e. W [x_t; h_{t-1}], at its last real step. */
+    private static void rnn(ListBuilder layers, DptrainConfig.Rnn rnn, DptrainConfig.Data data) {
+        layers.layer(embedding(rnn.embeddingSize(), data))
+                .layer(new LastTimeStep(new SimpleRnn.Builder().nOut(rnn.hiddenSize()).activation(Activation.TANH)
+                        .weightInit(WeightInit.XAVIER).build()))
+                .setInputType(tokenIds(data));
+    }
+
+    /** Embedding, stacked (optionally bidirectional) LSTM layers, then the last real step or masked pooling. */
+    private static void lstm(ListBuilder layers, DptrainConfig.Lstm lstm, DptrainConfig.Data data) {
+        layers.layer(embedding(lstm.embeddingSize(), data));
+        for (int i = 0; i < lstm.layers(); i++) {
+            Layer cell = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
+                    .weightInit(WeightInit.XAVIER).build();
+            if (lstm.bidirectional()) {
+                // The backward copy reads each row from its last real token: LSTM zeroes its state on masked steps.
+                cell = new Bidirectional(Bidirectional.Mode.CONCAT, cell);
+            }
+            boolean top = i == lstm.layers() - 1;
+            layers.layer(top && lstm.pooling() == SequencePooling.LAST ? new LastTimeStep(cell) : cell);
+        }
+        switch (lstm.pooling()) {
+            case LAST -> { }
+            case MAX -> layers.layer(sequencePool(PoolingType.MAX));
+            case AVG -> layers.layer(sequencePool(PoolingType.AVG));
+        }
+        layers.setInputType(tokenIds(data));
+    }
+
+    /**
+     * Token ids to learned vectors: {@code [n, T]} ids to {@code [n, size, T]}. No bias, which would only shift
+     * every word alike; the length is fixed so a table prepared with another max-length fails loudly.
+     */
+    private static EmbeddingSequenceLayer embedding(int size, DptrainConfig.Data data) {
+        return new EmbeddingSequenceLayer.Builder().nOut(size)
+                .inputLength(data.maxLength()).inferInputLength(false).hasBias(false)
+                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build();
+    }
+
+    /**
+     * The input type of token-id rows: a sequence of max-length steps, each id standing for a one-hot vector of
+     * vocabulary-size. DL4J sets the embedding's nIn (the vocabulary) from this size, overriding any set by hand.
+     */
+    private static InputType tokenIds(DptrainConfig.Data data) {
+        return InputType.recurrent(data.vocabularySize(), data.maxLength());
+    }
+
+    /** Max or mean over the time axis of {@code [n, size, T]}, skipping the steps the mask marks as padding. */
+    private static GlobalPoolingLayer sequencePool(PoolingType type) {
+        return new GlobalPoolingLayer.Builder(type).build();
+    }
+
     private static ConvolutionLayer conv(int kernel, int filters, ConvolutionMode mode, Activation activation,
                                          boolean bias) {
         return new ConvolutionLayer.Builder(kernel, kernel).stride(1, 1).nOut(filters).convolutionMode(mode)
@@ -166,7 +242,7 @@ public final class Networks {
     }
 
     private static SubsamplingLayer maxPool() {
-        return new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
+        return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
     }
 
     private static IUpdater updater(DptrainConfig.Training train) {

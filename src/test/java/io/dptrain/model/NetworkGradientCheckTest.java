@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Backprop of every preset agrees with central differences of the loss, on tiny double-precision
- * instances. GradientCheckUtil compares the gradient after the updater, so the networks use SGD with
+ * instances (the text presets with masked, variable-length rows). GradientCheckUtil compares the gradient after the updater, so the networks use SGD with
  * learning rate 1 and no clipping, and no dropout (it would make the loss random).
  */
 @Tag("unit")
@@ -79,6 +79,32 @@ class NetworkGradientCheckTest {
         assertThat(gradientsMatch(tiny(vggMini("true")))).isTrue();
     }
 
+    @Test
+    void rnnWithVariableLengths() {
+        assertThat(textGradientsMatch(tiny("model.preset=rnn", "data.vocabulary-size=6", "data.max-length=5",
+                "model.rnn.embedding-size=3", "model.rnn.hidden-size=4"))).isTrue();
+    }
+
+    @Test
+    void lstmAtItsLastStep() {
+        assertThat(textGradientsMatch(tiny("model.preset=lstm", "data.vocabulary-size=6", "data.max-length=5",
+                "model.lstm.embedding-size=3", "model.lstm.hidden-size=4", "model.lstm.pooling=last"))).isTrue();
+    }
+
+    @Test
+    void bidirectionalLstmWithAveragePooling() {
+        assertThat(textGradientsMatch(tiny("model.preset=lstm", "data.vocabulary-size=6", "data.max-length=5",
+                "model.lstm.embedding-size=3", "model.lstm.hidden-size=4", "model.lstm.bidirectional=true",
+                "model.lstm.pooling=avg"))).isTrue();
+    }
+
+    @Test
+    void stackedLstmWithMaxPooling() {
+        assertThat(textGradientsMatch(tiny("model.preset=lstm", "data.vocabulary-size=6", "data.max-length=5",
+                "model.lstm.embedding-size=3", "model.lstm.hidden-size=3", "model.lstm.layers=2",
+                "model.lstm.pooling=max"))).isTrue();
+    }
+
     private static String[] vggMini(String batchNorm) {
         return new String[] {"model.preset=vgg-mini", "model.vgg-mini.block-filters=[2,3]",
                 "model.vgg-mini.convs-per-block=1", "model.vgg-mini.dense=[4]", "model.vgg-mini.dropout=0",
@@ -97,6 +123,19 @@ class NetworkGradientCheckTest {
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(input).labels(labels)
                 .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8)
                 .excludeParams(batchNormRunningStatistics(net.getLayerWiseConfigurations())));
+    }
+
+    /**
+     * Token rows of 5, 3, 1 and 4 real words padded with id 0 to max-length, with their mask: the padded
+     * steps' embeddings get no gradient, and the check covers the embedding rows of the words used.
+     */
+    private static boolean textGradientsMatch(DptrainConfig config) {
+        MultiLayerNetwork net = Networks.create(config, DataType.DOUBLE);
+        DptrainConfig.Data data = config.data();
+        TokenBatch batch = TokenBatch.random(DataType.DOUBLE, data.maxLength(), data.vocabularySize(), 3, 5, 3, 1, 4);
+        return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(batch.features())
+                .inputMask(batch.mask()).labels(TokenBatch.labels(DataType.DOUBLE, batch.rows(), data.classes()))
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8));
     }
 
     /**
