@@ -49,9 +49,15 @@ final class GradientAveraging implements SyncStrategy {
         MultiLayerNetwork net = replica.network();
         net.setInput(batch.getFeatures());
         net.setLabels(batch.getLabels());
-        net.computeGradientAndScore();
-        int n = batch.numExamples();
-        return RoundSum.of(FlatVector.of(net.getFlattenedGradients()), null, 1, net.score() * n, n, 1);
+        // Sequence batches carry masks so that padding never counts; fit() sets them itself.
+        net.setLayerMaskArrays(batch.getFeaturesMaskArray(), batch.getLabelsMaskArray());
+        try {
+            net.computeGradientAndScore();
+            int n = batch.numExamples();
+            return RoundSum.of(FlatVector.of(net.getFlattenedGradients()), null, 1, net.score() * n, n, 1);
+        } finally {
+            net.clearLayerMaskArrays();
+        }
     }
 
     @Override
