@@ -1,7 +1,11 @@
 package io.dptrain.cli;
 
 import io.dptrain.data.ImageTable;
-import io.dptrain.data.LabeledImages;
+import io.dptrain.data.ExampleSet;
+import io.dptrain.data.text.TokenSequences;
+import io.dptrain.engine.TrainingData;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Evaluator;
 import io.dptrain.report.RunOutput;
@@ -29,14 +33,16 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         SparkSession spark = SparkSessions.get("dptrain evaluate", master);
         MultiLayerNetwork net = new RunOutput(spark.sparkContext().hadoopConfiguration()).loadModel(model);
-        LabeledImages images = ImageTable.collect(ImageTable.read(spark, data));
+        Dataset<Row> table = TrainingData.read(spark, data);
+        boolean text = TrainingData.isText(table);
+        ExampleSet examples = text ? TokenSequences.collect(table) : ImageTable.collect(table);
         EvaluationReport report;
         try {
-            report = new Evaluator(images).evaluate(net);
+            report = new Evaluator(examples).evaluate(net);
         } catch (RuntimeException e) {
             // DL4J reports a shape mismatch deep in a layer; say which inputs did not fit.
-            throw new IllegalArgumentException("the model " + model + " cannot take the images of " + data + " ("
-                    + images.shape() + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException("the model " + model + " cannot take the "
+                    + (text ? "token sequences" : "images") + " of " + data + ": " + e.getMessage(), e);
         }
         System.out.print(report.toText());
         return 0;

@@ -4,6 +4,10 @@ import io.dptrain.data.IdxReader;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.LabeledImages;
+import io.dptrain.data.text.LabeledTexts;
+import io.dptrain.data.text.SpamAssassinCorpus;
+import io.dptrain.data.text.TextPreparation;
+import io.dptrain.data.text.TextTable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -16,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code dptrain prepare}: raw data -> DataFrame -> Parquet (label int, pixels binary, shape metadata). */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = "Turn raw data into a prepared Parquet table.",
-        subcommands = {PrepareCommand.FashionMnist.class, PrepareCommand.Table.class})
+        subcommands = {PrepareCommand.FashionMnist.class, PrepareCommand.Table.class, PrepareCommand.SpamAssassin.class,
+                PrepareCommand.Text.class})
 final class PrepareCommand implements Runnable {
 
     @Override
@@ -100,6 +105,96 @@ final class PrepareCommand implements Runnable {
             ImageTable.writeParquet(table, out, common.overwrite);
             System.out.println("prepared " + spark.read().parquet(out).count() + " rows -> " + out);
             return 0;
+        }
+    }
+
+    /** Options of the text preparation (tokenizing, vocabulary, cut/pad length, stratified split). */
+    static class TextOptions {
+        @Option(names = "--max-length", defaultValue = "200", description = "Tokens kept per text (default: ${DEFAULT-VALUE}).")
+        int maxLength;
+
+        @Option(names = "--vocabulary-size", defaultValue = "20000", description = "Ids in the vocabulary, <pad> and <unk> included (default: ${DEFAULT-VALUE}).")
+        int vocabularySize;
+
+        @Option(names = "--min-count", defaultValue = "2", description = "Words seen fewer times in training are unknown (default: ${DEFAULT-VALUE}).")
+        long minCount;
+
+        @Option(names = "--test-fraction", defaultValue = "0.2", description = "Share of each class held out for testing (default: ${DEFAULT-VALUE}).")
+        double testFraction;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed of the stratified split (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        TextPreparation.Options options() {
+            return new TextPreparation.Options(maxLength, vocabularySize, minCount, testFraction, seed);
+        }
+    }
+
+    static int prepareText(LabeledTexts texts, TextOptions options, String prefix, boolean overwrite) {
+        System.out.println("classes found: " + texts.counts());
+        TextPreparation.Result r = TextPreparation.run(texts, options.options(), prefix, overwrite);
+        System.out.println("prepared " + r.train().rows() + " train and " + r.test().rows() + " test texts -> "
+                + r.trainPath() + ", " + r.testPath() + "; vocabulary of " + r.vocabulary().size() + " -> "
+                + r.vocabularyPath());
+        System.out.println("texts cut to " + options.maxLength + " tokens: " + (r.train().cutTexts() + r.test().cutTexts())
+                + "; empty texts (kept as one unknown token): " + (r.train().emptyTexts() + r.test().emptyTexts()));
+        return 0;
+    }
+
+    @Command(name = "spam-assassin", mixinStandardHelpOptions = true,
+            description = "SpamAssassin corpus (jobs/fetch-data.sh spam-assassin) -> <out>/spam-assassin-{train,test}.parquet + -vocabulary.txt.")
+    static final class SpamAssassin implements Callable<Integer> {
+        @Option(names = "--source", defaultValue = "data/spam-assassin/package/data", description = "Corpus folder with the group folders (default: ${DEFAULT-VALUE}).")
+        String source;
+
+        @Option(names = "--out", defaultValue = "data/prepared", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        String out;
+
+        @picocli.CommandLine.Mixin
+        TextOptions text = new TextOptions();
+
+        @picocli.CommandLine.Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSessions.get("dptrain prepare spam-assassin", common.master);
+            SpamAssassinCorpus.Result corpus = SpamAssassinCorpus.read(spark, source);
+            System.out.println("read " + corpus.count() + " mails " + corpus.groups() + "; undecodable bytes replaced: "
+                    + corpus.replacedBytes() + " in " + corpus.messagesWithReplacements() + " mails");
+            return prepareText(TextTable.fromTable(corpus.messages(), "text", "label"), text, out + "/spam-assassin",
+                    common.overwrite);
+        }
+    }
+
+    @Command(name = "text", mixinStandardHelpOptions = true,
+            description = "Any (text, label) table, CSV with header, JSON lines or Parquet, any number of classes -> <prefix>-{train,test}.parquet + -vocabulary.txt.")
+    static final class Text implements Callable<Integer> {
+        @Option(names = "--input", required = true, description = "Input table path or Hadoop URI.")
+        String input;
+
+        @Option(names = "--format", defaultValue = "csv", description = "csv, json or parquet (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--text-col", defaultValue = "text", description = "Text column (default: ${DEFAULT-VALUE}).")
+        String textCol;
+
+        @Option(names = "--label-col", defaultValue = "label", description = "Label column, strings or integers (default: ${DEFAULT-VALUE}).")
+        String labelCol;
+
+        @Option(names = "--out-prefix", required = true, description = "Output prefix, e.g. data/prepared/reviews.")
+        String prefix;
+
+        @picocli.CommandLine.Mixin
+        TextOptions text = new TextOptions();
+
+        @picocli.CommandLine.Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSessions.get("dptrain prepare text", common.master);
+            return prepareText(TextTable.read(spark, input, format, textCol, labelCol), text, prefix, common.overwrite);
         }
     }
 }

@@ -41,9 +41,11 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      *                       {@code embedding-size} parameters per word
      * @param maxLength      text presets: tokens per sequence, longer texts cut and shorter ones padded (and
      *                       masked); longer sequences keep more of each text but cost time linearly
+     * @param vocabulary     text runs: the vocabulary file {@code dptrain prepare} wrote; it is checked
+     *                       against the tables and saved with the model for prediction ("" for images)
      */
     public record Data(String train, String test, int height, int width, int channels, int classes, int trainLimit,
-                       int vocabularySize, int maxLength) implements Serializable {
+                       int vocabularySize, int maxLength, String vocabulary) implements Serializable {
         public Data {
             Check.nonBlank("dptrain.data.train", train);
             Check.nonBlank("dptrain.data.test", test);
@@ -54,12 +56,13 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             Check.atLeast("dptrain.data.train-limit", trainLimit, 0);
             Check.atLeast("dptrain.data.vocabulary-size", vocabularySize, 3);
             Check.atLeast("dptrain.data.max-length", maxLength, 1);
+            java.util.Objects.requireNonNull(vocabulary, "dptrain.data.vocabulary");
         }
 
         static Data from(Config c) {
             return new Data(c.getString("train"), c.getString("test"), c.getInt("height"), c.getInt("width"),
                     c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"), c.getInt("vocabulary-size"),
-                    c.getInt("max-length"));
+                    c.getInt("max-length"), c.getString("vocabulary"));
         }
     }
 

@@ -6,12 +6,19 @@ import io.dptrain.data.ExampleSet;
 import io.dptrain.data.ImageCodec;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
+import io.dptrain.data.text.SequenceShape;
+import io.dptrain.data.text.TextTable;
+import io.dptrain.data.text.TokenCodec;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.util.List;
 
-/** Checks a prepared table against the configuration and picks how its rows become examples. */
+/**
+ * Checks a prepared table (images: label + pixels; text: label + tokens) against the configuration
+ * and picks how its rows become examples.
+ */
 public final class TrainingData {
     private TrainingData() {
     }
@@ -23,8 +30,26 @@ public final class TrainingData {
         return limit > 0 ? table.limit(limit) : table;
     }
 
+    /** A prepared table (image or text) from any Hadoop path, with a clear error when there is none. */
+    public static Dataset<Row> read(SparkSession spark, String path) {
+        try {
+            return spark.read().parquet(path);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot read a prepared table at " + path + " (run `dptrain prepare` "
+                    + "first): " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a prepared table holds token sequences (text) rather than images. */
+    public static boolean isText(Dataset<Row> table) {
+        return java.util.Arrays.asList(table.columns()).contains(TextTable.TOKENS);
+    }
+
     /** The codec of a prepared table whose shape (from its metadata) matches the configuration. */
     public static ExampleCodec codec(Dataset<Row> table, DptrainConfig config) {
+        if (isText(table)) {
+            return new TokenCodec(sequenceShape(table, config));
+        }
         ImageShape expected = shapeOf(config.data());
         ImageShape found = ImageTable.shapeOf(table);
         if (!found.equals(expected)) {
@@ -32,6 +57,25 @@ public final class TrainingData {
                     + expected + " (dptrain.data.height/width/channels/classes)");
         }
         return new ImageCodec(found);
+    }
+
+    /**
+     * The text table's shape, checked against the configuration: same max length and classes, and a
+     * vocabulary no larger than the embedding (dptrain.data.vocabulary-size).
+     */
+    public static SequenceShape sequenceShape(Dataset<Row> table, DptrainConfig config) {
+        SequenceShape found = TextTable.shapeOf(table);
+        DptrainConfig.Data data = config.data();
+        if (found.maxLength() != data.maxLength() || found.classes() != data.classes()
+                || found.vocabularySize() > data.vocabularySize()) {
+            throw new IllegalArgumentException("the text table has max length " + found.maxLength() + ", "
+                    + found.classes() + " classes " + found.classNames() + " and a vocabulary of "
+                    + found.vocabularySize() + ", but the configuration says dptrain.data.max-length = "
+                    + data.maxLength() + ", dptrain.data.classes = " + data.classes()
+                    + ", dptrain.data.vocabulary-size = " + data.vocabularySize()
+                    + " (the vocabulary may be smaller, not larger)");
+        }
+        return found;
     }
 
     /** A whole table on the driver in its stored order (for evaluation), checked against the configuration. */

@@ -23,6 +23,10 @@ public final class RunOutput {
     public static final String MODEL = "model.zip";
     public static final String PROVENANCE = "provenance.json";
     public static final String METRICS = "metrics.jsonl";
+    /** Text runs: the vocabulary the model's token ids come from (Vocabulary file format). */
+    public static final String VOCABULARY = "vocabulary.txt";
+    /** Text runs: the class names, one per line, in class-index order. */
+    public static final String CLASSES = "classes.txt";
 
     private final Configuration hadoop;
 
@@ -33,6 +37,12 @@ public final class RunOutput {
     /** Writes the three files into {@code dir}; an existing dir is replaced only when overwrite is set. */
     public void write(String dir, boolean overwrite, MultiLayerNetwork model, Provenance provenance,
                       String metricsJsonLines) {
+        write(dir, overwrite, model, provenance, metricsJsonLines, java.util.Map.of());
+    }
+
+    /** As {@link #write(String, boolean, MultiLayerNetwork, Provenance, String)}, plus named text files. */
+    public void write(String dir, boolean overwrite, MultiLayerNetwork model, Provenance provenance,
+                      String metricsJsonLines, java.util.Map<String, String> extraFiles) {
         Path target = new Path(dir);
         try {
             FileSystem fs = target.getFileSystem(hadoop);
@@ -49,6 +59,9 @@ public final class RunOutput {
                 }
                 writeText(fs, new Path(tmp, PROVENANCE), provenance.toJson());
                 writeText(fs, new Path(tmp, METRICS), metricsJsonLines);
+                for (java.util.Map.Entry<String, String> extra : extraFiles.entrySet()) {
+                    writeText(fs, new Path(tmp, extra.getKey()), extra.getValue());
+                }
                 if (fs.exists(target) && !fs.delete(target, true)) {
                     throw new IOException("cannot delete the old output folder " + target);
                 }
