@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code jobs/dptrain} and of spark-submit jobs. */
 @Command(name = "dptrain", mixinStandardHelpOptions = true, versionProvider = Dptrain.Version.class,
         description = "Data-parallel deep learning on Apache Spark.",
-        subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, BenchReportCommand.class, TextBenchReportCommand.class})
+        subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+                BenchReportCommand.class, TextBenchReportCommand.class})
 public final class Dptrain implements Runnable {
 
     public static void main(String[] args) {

@@ -1,6 +1,8 @@
 /**
- * The command line ({@code jobs/dptrain}): {@code prepare}, {@code train}, {@code evaluate} and
- * {@code bench-report} (the table, chart and SUMMARY line of {@code jobs/bench.sh}). Each
+ * The command line ({@code jobs/dptrain}): {@code prepare} (images, SpamAssassin, any text table),
+ * {@code train}, {@code evaluate}, {@code predict} (class probabilities for new texts), and the
+ * benchmark reports {@code bench-report} ({@code jobs/bench.sh}) and {@code text-bench-report}
+ * ({@code jobs/bench-text.sh}). Each
  * command is a thin layer over a job class whose {@code run} returns a result, so tests run the
  * same code the command does.
  */
