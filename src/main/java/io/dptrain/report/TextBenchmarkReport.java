@@ -52,8 +52,9 @@ public final class TextBenchmarkReport {
             Map<String, Object> provenance = JSON.readValue(dir.resolve(RunOutput.PROVENANCE).toFile(), Map.class);
             Map<String, Object> test = (Map<String, Object>) provenance.get("test");
             Map<String, Object> metrics = ((List<Map<String, Object>>) test.get("classes")).get(index);
-            return new Side(run.mode().configName() + " (" + (run.workers() == 0 ? "default" : run.workers())
-                    + " workers)", run, number(test, "accuracy"), number(metrics, "precision"), number(metrics, "recall"),
+            String workers = run.mode() == io.dptrain.config.Choices.EngineMode.SINGLE_PROCESS ? "driver"
+                    : (run.workers() == 0 ? "default" : run.workers()) + " workers";
+            return new Side(run.mode().configName() + " (" + workers + ")", run, number(test, "accuracy"), number(metrics, "precision"), number(metrics, "recall"),
                     number(metrics, "f1"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the text run in " + dir + " (need " + RunOutput.CLASSES
