@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Submits a dptrain command to Spark as an application:
+#   jobs/submit.sh [spark-submit options] -- <dptrain arguments>
+#   jobs/submit.sh --master spark://127.0.0.1:7077 -- train --conf conf/fashion-mnist-lenet.conf
+# With SPARK_HOME set it runs $SPARK_HOME/bin/spark-submit (your Spark installation, Spark 3.5 with
+# Scala 2.12). Without it, the embedded default: org.apache.spark.deploy.SparkSubmit from the
+# project's own Maven-resolved Spark (target/classpath.txt, as jobs/dptrain builds it); executors and
+# cluster-mode drivers started by standalone Workers then get that classpath as
+# spark.executor/driver.extraClassPath, which suits Workers on this machine (jobs/cluster-up.sh).
+# The application is target/dptrain-<version>-app.jar (built when missing or older than the sources;
+# DPTRAIN_BUILD_DIR picks another build folder). Spark properties come from conf/spark-defaults.conf
+# (DPTRAIN_SPARK_PROPERTIES picks another file). Embedded mode runs the client-mode driver in this
+# JVM: its options are --driver-memory, --driver-java-options and DPTRAIN_JAVA_OPTS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+spark_args=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  spark_args+=("$1")
+  shift
+done
+if [ $# -eq 0 ]; then
+  echo "usage: jobs/submit.sh [spark-submit options] -- <dptrain arguments>" >&2
+  exit 2
+fi
+shift
+
+build=${DPTRAIN_BUILD_DIR:-target}
+version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
+app_jar=$build/dptrain-$version-app.jar
+cp_file=$build/classpath.txt
+if [ ! -f "$app_jar" ] || [ ! -f "$cp_file" ] || [ -n "$(find src/main pom.xml -newer "$app_jar" -print -quit)" ]; then
+  echo "submit: building $app_jar (mvn package) ..." >&2
+  mvn -B -q -Dmaven.test.skip=true -DbuildDir="$build" package dependency:build-classpath \
+    -Dmdep.outputFile="$root/$cp_file" -Dmdep.includeScope=runtime >&2
+fi
+properties=${DPTRAIN_SPARK_PROPERTIES:-conf/spark-defaults.conf}
+submit=(--properties-file "$properties" --class io.dptrain.cli.Dptrain)
+
+if [ -n "${SPARK_HOME:-}" ]; then
+  exec "$SPARK_HOME/bin/spark-submit" "${submit[@]}" "${spark_args[@]}" "$app_jar" "$@"
+fi
+
+# Embedded: this JVM is the client-mode driver, so the driver options go on its command line.
+opens=$(sed -n 's:.*<spark.add.opens>\(.*\)</spark.add.opens>.*:\1:p' pom.xml)
+# dptrain's log4j2.properties (Spark at WARN) as with jobs/dptrain; -Dlog4j2.configurationFile in
+# DPTRAIN_JAVA_OPTS or --driver-java-options wins.
+driver_opts=("-Dlog4j2.configurationFile=$root/src/main/resources/log4j2.properties" ${DPTRAIN_JAVA_OPTS:--Xmx4g})
+for ((i = 0; i < ${#spark_args[@]}; i++)); do
+  case "${spark_args[$i]}" in
+    --driver-memory) driver_opts+=("-Xmx${spark_args[$((i + 1))]}") ;;
+    --driver-memory=*) driver_opts+=("-Xmx${spark_args[$i]#*=}") ;;
+    --driver-java-options) read -r -a extra <<< "${spark_args[$((i + 1))]}"; driver_opts+=("${extra[@]}") ;;
+  esac
+done
+classpath=$(cat "$cp_file")
+# Executors, and a driver that a Worker starts (--deploy-mode cluster), get the same Spark classpath.
+exec java "${driver_opts[@]}" $opens -cp "$classpath" org.apache.spark.deploy.SparkSubmit "${submit[@]}" \
+  --conf "spark.executor.extraClassPath=$classpath" --conf "spark.driver.extraClassPath=$classpath" \
+  "${spark_args[@]}" "$app_jar" "$@"
