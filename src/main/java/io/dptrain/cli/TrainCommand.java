@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code dptrain train --conf FILE [--set key=value ...]}. */
+/** {@code dptrain train --conf FILE [--set key=value ...] [--resume]}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a network as the configuration says; writes model.zip, provenance.json, metrics.jsonl.")
 final class TrainCommand implements Callable<Integer> {
@@ -21,10 +21,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key, e.g. --set train.epochs=2 (repeatable).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in dptrain.checkpoint.dir "
+            + "(round engines only); without one it is an error.")
+    boolean resume;
+
     @Override
     public Integer call() {
         DptrainConfig config = ConfigLoader.load(conf, overrides);
-        TrainJob.Result result = TrainJob.run(SparkSessions.get("dptrain train", config.spark().master()), config);
+        TrainJob.Result result = TrainJob.run(SparkSessions.get("dptrain train", config.spark().master()), config,
+                resume);
         System.out.println(result.provenance().test().toText());
         System.out.printf(Locale.ROOT, "trained %s (%s) in %.1f s at %.0f examples/s; model in %s%n",
                 config.model().preset().configName(), config.engine().mode().configName(),

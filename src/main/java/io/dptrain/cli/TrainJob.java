@@ -2,6 +2,9 @@ package io.dptrain.cli;
 
 import io.dptrain.Trainer;
 import io.dptrain.TrainingResult;
+import io.dptrain.checkpoint.Checkpoint;
+import io.dptrain.checkpoint.CheckpointStore;
+import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ExampleSet;
 import io.dptrain.data.text.SequenceShape;
@@ -14,8 +17,10 @@ import org.apache.spark.sql.Row;
 import io.dptrain.engine.DivergenceCheck;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.Trainers;
+import io.dptrain.engine.spark.SparkTrainer;
 import io.dptrain.report.ConsoleProgress;
 import io.dptrain.report.EpochEvaluation;
+import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Evaluator;
 import io.dptrain.report.MetricsSink;
 import io.dptrain.report.Provenance;
@@ -32,7 +37,8 @@ import java.util.Map;
 /**
  * A whole training run: read the prepared tables, train with the configured engine (progress,
  * divergence check, metrics and per-epoch test accuracy as listeners), evaluate, and write
- * model.zip, provenance.json and metrics.jsonl to the output folder.
+ * model.zip, provenance.json and metrics.jsonl to the output folder. With {@code dptrain.checkpoint.dir}
+ * set the round engines write checkpoints, and a resumed run continues from the newest valid one.
  */
 public final class TrainJob {
     private TrainJob() {
@@ -42,7 +48,16 @@ public final class TrainJob {
     public record Result(Provenance provenance, TrainingResult training) {
     }
 
+    /** A fresh run (no resume). */
     public static Result run(SparkSession spark, DptrainConfig config) {
+        return run(spark, config, false);
+    }
+
+    /**
+     * @param resume continue from the newest valid checkpoint in {@code dptrain.checkpoint.dir}
+     *               (newer invalid ones are skipped with a warning); none is an error naming the folder
+     */
+    public static Result run(SparkSession spark, DptrainConfig config, boolean resume) {
         long start = System.currentTimeMillis();
         DptrainConfig.Data data = config.data();
         ExampleSet test;
@@ -51,22 +66,51 @@ public final class TrainJob {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("test table " + data.test() + ": " + e.getMessage(), e);
         }
-        EpochEvaluation epochs = new EpochEvaluation(new Evaluator(test, Networks.dataType(config)));
-        MetricsSink metrics = new MetricsSink();
-        Trainer trainer = Trainers.create(spark, config)
+        Evaluator evaluator = new Evaluator(test, Networks.dataType(config));
+        EpochEvaluation epochs = new EpochEvaluation(evaluator);
+        Trainer trainer = trainer(spark, config, resume)
                 .addListener(new DivergenceCheck())
                 .addListener(new ConsoleProgress(config.train().progressEvery()))
-                .addListener(metrics)
                 .addListener(epochs);
         Dataset<Row> trainTable = TrainingData.read(spark, data.train());
         Map<String, String> extraFiles = TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of();
         TrainingResult training = trainer.fit(trainTable);
-        Provenance provenance = Provenance.of(config, training.plan().examplesPerEpoch(), test.count(), epochs.last(),
+        // A run resumed from its final checkpoint has no epoch left to evaluate.
+        EvaluationReport finalTest = epochs.last() != null ? epochs.last() : evaluator.evaluate(training.model());
+        Provenance provenance = Provenance.of(config, training.plan().examplesPerEpoch(), test.count(), finalTest,
                 epochs.points(), training.trainMillis(), System.currentTimeMillis() - start,
                 training.examplesPerSecond());
         new RunOutput(spark.sparkContext().hadoopConfiguration()).write(config.output().dir(),
-                config.output().overwrite(), training.model(), provenance, metrics.toJsonLines(), extraFiles);
+                config.output().overwrite(), training.model(), provenance, metricsJson(training), extraFiles);
         return new Result(provenance, training);
+    }
+
+    /** The configured trainer; checkpoints and resume only for the round engines. */
+    private static Trainer trainer(SparkSession spark, DptrainConfig config, boolean resume) {
+        EngineMode mode = config.engine().mode();
+        boolean roundEngine = mode == EngineMode.PARAMETER_AVERAGING || mode == EngineMode.GRADIENT_AVERAGING;
+        if (!roundEngine && (config.checkpoint().enabled() || resume)) {
+            throw new IllegalArgumentException("dptrain.engine.mode = '" + mode.configName() + "' does not support "
+                    + "checkpoints or --resume; only parameter-averaging and gradient-averaging do: leave "
+                    + "dptrain.checkpoint.dir empty or choose one of those modes");
+        }
+        if (!resume) {
+            return Trainers.create(spark, config);
+        }
+        if (!config.checkpoint().enabled()) {
+            throw new IllegalArgumentException("--resume needs dptrain.checkpoint.dir: the folder of the checkpoints "
+                    + "to continue from");
+        }
+        CheckpointStore store = CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration());
+        Checkpoint checkpoint = store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
+        return new SparkTrainer(spark, config).resumeFrom(checkpoint, store.path(checkpoint.round()).toString());
+    }
+
+    /** metrics.jsonl: every round of the run, those before a resume included. */
+    private static String metricsJson(TrainingResult training) {
+        MetricsSink all = new MetricsSink();
+        training.rounds().forEach(m -> all.onRound(m, training.model()));
+        return all.toJsonLines();
     }
 
     /**

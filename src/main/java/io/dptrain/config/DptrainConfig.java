@@ -19,8 +19,8 @@ import java.util.List;
  * record whose compact constructor checks its fields; keys are documented in docs/CONFIG.md and
  * listed with their defaults in {@code reference.conf}. Load it with {@link ConfigLoader}.
  */
-public record DptrainConfig(Data data, Model model, Training train, Engine engine, Spark spark, Output output)
-        implements Serializable {
+public record DptrainConfig(Data data, Model model, Training train, Engine engine, Spark spark, Output output,
+                            Checkpoint checkpoint) implements Serializable {
 
     /** Prefix of every key. */
     public static final String ROOT = "dptrain";
@@ -30,7 +30,9 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         return new DptrainConfig(Data.from(c.getConfig("data")), Model.from(c.getConfig("model")),
                 Training.from(c.getConfig("train")), Engine.from(c.getConfig("engine")),
                 new Spark(c.getString("spark.master")),
-                new Output(c.getString("output.dir"), c.getBoolean("output.overwrite")));
+                new Output(c.getString("output.dir"), c.getBoolean("output.overwrite")),
+                new Checkpoint(c.getString("checkpoint.dir"), c.getInt("checkpoint.every-rounds"),
+                        c.getInt("checkpoint.keep")));
     }
 
     /**
@@ -230,6 +232,27 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     public record Output(String dir, boolean overwrite) implements Serializable {
         public Output {
             Check.nonBlank("dptrain.output.dir", dir);
+        }
+    }
+
+    /**
+     * Checkpoints of the round engines (see io.dptrain.checkpoint).
+     *
+     * @param dir         folder, any Hadoop URI or local path; "" = no checkpoints
+     * @param everyRounds write after every N-th round (and at each epoch end); smaller loses less work
+     *                    on a crash but writes more
+     * @param keep        newest checkpoints kept; more than one leaves a fallback if the newest is damaged
+     */
+    public record Checkpoint(String dir, int everyRounds, int keep) implements Serializable {
+        public Checkpoint {
+            java.util.Objects.requireNonNull(dir, "dptrain.checkpoint.dir");
+            Check.atLeast("dptrain.checkpoint.every-rounds", everyRounds, 1);
+            Check.atLeast("dptrain.checkpoint.keep", keep, 1);
+        }
+
+        /** Whether checkpoints are written. */
+        public boolean enabled() {
+            return !dir.isBlank();
         }
     }
 }

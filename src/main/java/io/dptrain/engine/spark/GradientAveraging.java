@@ -87,7 +87,11 @@ final class GradientAveraging implements SyncStrategy {
      * builds it; and the running-statistics ranges of batch normalization layers are noted.
      */
     private void prepare(MultiLayerNetwork net) {
-        net.initGradientsView(); // DL4J creates the views lazily, at the first backward pass
+        if (net.getFlattenedGradients() == null) {
+            // DL4J creates the views lazily. Re-creating them would leave an existing updater (one
+            // restored from a checkpoint) updating the old, detached views.
+            net.initGradientsView();
+        }
         DefaultGradient gradient = new DefaultGradient(net.getFlattenedGradients());
         runningStatRanges = new ArrayList<>();
         long offset = 0;

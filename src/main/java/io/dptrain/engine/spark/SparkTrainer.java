@@ -5,6 +5,9 @@ import io.dptrain.RunPlan;
 import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
+import io.dptrain.checkpoint.Checkpoint;
+import io.dptrain.checkpoint.CheckpointListener;
+import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.TrainerListeners;
@@ -30,11 +33,15 @@ import java.util.UUID;
  * <pre>{@code
  * TrainingResult result = new SparkTrainer(spark, config).addListener(new ConsoleProgress(50)).fit(table);
  * }</pre>
+ * With {@code dptrain.checkpoint.dir} set, a {@link CheckpointListener} (added after the caller's
+ * listeners) writes checkpoints; {@link #resumeFrom} continues a run from one.
  */
 public final class SparkTrainer implements Trainer {
     private final SparkSession spark;
     private final DptrainConfig config;
     private final TrainerListeners listeners = new TrainerListeners();
+    private Checkpoint resume;
+    private String resumeSource;
 
     public SparkTrainer(SparkSession spark, DptrainConfig config) {
         this.spark = Objects.requireNonNull(spark, "spark");
@@ -44,6 +51,20 @@ public final class SparkTrainer implements Trainer {
     @Override
     public SparkTrainer addListener(TrainingListener listener) {
         listeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Starts the run from {@code checkpoint} (read and verified by {@link CheckpointStore#read}):
+     * parameters, updater state and counters are loaded into the driver network and the run continues
+     * at the round after it; an epoch-end checkpoint continues with the next epoch. The run's layout
+     * (workers, rounds per epoch) must be the checkpointed run's.
+     *
+     * @param source names the checkpoint in errors (its path)
+     */
+    public SparkTrainer resumeFrom(Checkpoint checkpoint, String source) {
+        this.resume = Objects.requireNonNull(checkpoint, "checkpoint");
+        this.resumeSource = Objects.requireNonNull(source, "source");
         return this;
     }
 
@@ -89,24 +110,65 @@ public final class SparkTrainer implements Trainer {
         RunPlan plan = new RunPlan(config.engine().mode().configName(), shards.count(), config.train().epochs(),
                 strategy.roundsPerEpoch(shards.maxBatches(config.train().batchSize())), shards.examples());
         List<RoundMetrics> rounds = new ArrayList<>(plan.totalRounds());
-        listeners.onStart(plan);
+        int done = restore(net, plan, rounds);
+        TrainingListener all = withCheckpoints(jsc, rounds);
+        all.onStart(plan);
         long start = System.currentTimeMillis();
         try {
-            for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
-                for (int r = 0; r < plan.roundsPerEpoch(); r++) {
+            int firstEpoch = done / plan.roundsPerEpoch() + 1;
+            for (int epoch = firstEpoch; epoch <= plan.epochs(); epoch++) {
+                for (int r = epoch == firstEpoch ? done % plan.roundsPerEpoch() : 0; r < plan.roundsPerEpoch(); r++) {
                     RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, rounds.size() + 1, epoch, r);
                     rounds.add(m);
-                    listeners.onRound(m, net);
+                    all.onRound(m, net);
                 }
-                listeners.onEpochEnd(epoch, net);
+                all.onEpochEnd(epoch, net);
             }
         } catch (RuntimeException e) {
-            listeners.onEnd(null);
+            all.onEnd(null);
             throw e;
         }
-        TrainingResult result = new TrainingResult(net, plan, rounds, System.currentTimeMillis() - start);
-        listeners.onEnd(result);
+        long earlierMs = rounds.subList(0, done).stream().mapToLong(RoundMetrics::roundMs).sum();
+        TrainingResult result = new TrainingResult(net, plan, rounds, earlierMs + System.currentTimeMillis() - start);
+        all.onEnd(result);
         return result;
+    }
+
+    /**
+     * Loads the checkpoint to resume from, if any, and returns the rounds it completed (else 0). Its
+     * rounds' metrics lead the result's, and their round times count in its training time.
+     */
+    private int restore(MultiLayerNetwork net, RunPlan plan, List<RoundMetrics> rounds) {
+        if (resume == null) {
+            return 0;
+        }
+        if (resume.workers() != plan.workers() || resume.roundsPerEpoch() != plan.roundsPerEpoch()) {
+            throw new IllegalArgumentException("checkpoint " + resumeSource + " was written by a run of "
+                    + resume.workers() + " workers and " + resume.roundsPerEpoch() + " rounds per epoch; this run has "
+                    + plan.workers() + " and " + plan.roundsPerEpoch() + ": set dptrain.engine.workers="
+                    + resume.workers() + " and the same data");
+        }
+        if (resume.round() > plan.totalRounds()) {
+            throw new IllegalArgumentException("checkpoint " + resumeSource + " is after round " + resume.round()
+                    + ", beyond this run's " + plan.totalRounds() + " rounds");
+        }
+        resume.restoreInto(net, resumeSource);
+        rounds.addAll(resume.rounds());
+        LoggerFactory.getLogger(SparkTrainer.class).info("resuming after round {} (epoch {}) from {}",
+                resume.round(), resume.epoch(), resumeSource);
+        return resume.round();
+    }
+
+    /** The caller's listeners, then the checkpoint writer when {@code dptrain.checkpoint.dir} is set. */
+    private TrainingListener withCheckpoints(JavaSparkContext jsc, List<RoundMetrics> earlier) {
+        if (!config.checkpoint().enabled()) {
+            return listeners;
+        }
+        TrainerListeners all = new TrainerListeners();
+        all.add(listeners);
+        all.add(new CheckpointListener(CheckpointStore.of(config.checkpoint(), jsc.hadoopConfiguration()),
+                Checkpoint.fingerprint(config), config.checkpoint().everyRounds(), earlier));
+        return all;
     }
 
     private RoundMetrics round(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId,
