@@ -8,13 +8,13 @@ import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.SpamAssassinCorpus;
 import io.dptrain.data.text.TextPreparation;
 import io.dptrain.data.text.TextTable;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code dptrain prepare}: raw data -> DataFrame -> Parquet (label int, pixels binary, shape metadata). */
@@ -41,8 +41,8 @@ final class PrepareCommand implements Runnable {
     @Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
             description = "Fashion-MNIST IDX files (jobs/fetch-data.sh) -> <out>/fashion-mnist-train.parquet and -test.parquet.")
     static final class FashionMnist implements Callable<Integer> {
-        @Option(names = "--source", defaultValue = "data/fashion-mnist", description = "Folder with the four IDX .gz files (default: ${DEFAULT-VALUE}).")
-        Path source;
+        @Option(names = "--source", defaultValue = "data/fashion-mnist", description = "Folder with the four IDX .gz files, local or Hadoop URI (default: ${DEFAULT-VALUE}).")
+        String source;
 
         @Option(names = "--out", defaultValue = "data/prepared", description = "Output folder, local or Hadoop URI (default: ${DEFAULT-VALUE}).")
         String out;
@@ -54,8 +54,9 @@ final class PrepareCommand implements Runnable {
         public Integer call() {
             SparkSession spark = SparkSessions.get("dptrain prepare fashion-mnist", common.master);
             for (String[] split : new String[][]{{"train", "train"}, {"t10k", "test"}}) {
-                LabeledImages images = IdxReader.read(source.resolve(split[0] + "-images-idx3-ubyte.gz"),
-                        source.resolve(split[0] + "-labels-idx1-ubyte.gz"), 10);
+                LabeledImages images = IdxReader.read(new Path(source, split[0] + "-images-idx3-ubyte.gz").toString(),
+                        new Path(source, split[0] + "-labels-idx1-ubyte.gz").toString(), 10,
+                        spark.sparkContext().hadoopConfiguration());
                 String path = out + "/fashion-mnist-" + split[1] + ".parquet";
                 ImageTable.writeParquet(ImageTable.fromImages(spark, images), path, common.overwrite);
                 System.out.println("prepared " + images.count() + " " + split[1] + " images " + images.shape() + " -> " + path);

@@ -1,5 +1,7 @@
 package io.dptrain.data;
 
+import org.apache.hadoop.conf.Configuration;
+
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -64,6 +66,47 @@ public final class IdxReader {
      * @throws UncheckedIOException if a file cannot be read
      */
     public static LabeledImages read(Path images, Path labels, int classes, int limit) {
+        return read(Source.local(images), Source.local(labels), classes, limit);
+    }
+
+    /**
+     * Reads every example of an images file and its labels file on any Hadoop file system.
+     *
+     * @param images  the IDX images file (gzip or plain): a local path or a Hadoop URI
+     *                ({@code hdfs://}, {@code file://}, {@code s3a://} with its jars)
+     * @param labels  the IDX labels file, likewise
+     * @param classes number of classes, at least 2; every label must be in {@code 0..classes-1}
+     * @param hadoop  the Hadoop configuration that resolves the file systems
+     * @return the images, one channel, height and width from the images header
+     * @throws IdxFormatException   if a file is not valid IDX or the files do not match
+     * @throws UncheckedIOException if a file cannot be read
+     */
+    public static LabeledImages read(String images, String labels, int classes, Configuration hadoop) {
+        return read(Source.hadoop(images, hadoop), Source.hadoop(labels, hadoop), classes, 0);
+    }
+
+    /** A file to read and the name errors give it. */
+    private record Source(String name, Opener opener) {
+        interface Opener {
+            InputStream open() throws IOException;
+        }
+
+        static Source local(Path file) {
+            return new Source(file.toString(), () -> Files.newInputStream(file));
+        }
+
+        static Source hadoop(String file, Configuration hadoop) {
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+            return new Source(file, () -> path.getFileSystem(hadoop).open(path));
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static LabeledImages read(Source images, Source labels, int classes, int limit) {
         if (classes < 2) {
             throw new IllegalArgumentException("classes must be >= 2, got " + classes);
         }
@@ -143,8 +186,8 @@ public final class IdxReader {
     }
 
     /** Opens a file for reading, unwrapping gzip when its first two bytes are 0x1f 0x8b. */
-    private static DataInputStream open(Path file) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER_BYTES);
+    private static DataInputStream open(Source file) throws IOException {
+        InputStream raw = new BufferedInputStream(file.opener().open(), BUFFER_BYTES);
         try {
             raw.mark(2);
             int b0 = raw.read();
@@ -187,7 +230,7 @@ public final class IdxReader {
         return done == bytes.length ? bytes : Arrays.copyOf(bytes, done);
     }
 
-    private static int readHeaderInt(DataInputStream in, Path file, String field)
+    private static int readHeaderInt(DataInputStream in, Source file, String field)
             throws IOException {
         try {
             return in.readInt();

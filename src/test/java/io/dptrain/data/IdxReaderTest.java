@@ -43,6 +43,22 @@ class IdxReaderTest {
         assertThat(IdxReader.read(gzip.images(), gzip.labels(), 10)).isEqualTo(images);
     }
 
+    /** Through Hadoop's FileSystem (what `prepare fashion-mnist --source` uses): file:// URIs and bare paths. */
+    @Test
+    void readsThroughHadoopFileSystems() {
+        LabeledImages images = IdxFiles.random(6, 10, 13);
+        IdxFiles.Pair gzip = IdxFiles.write(dir, "x", images, true);
+        org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+
+        assertThat(IdxReader.read(gzip.images().toUri().toString(), gzip.labels().toUri().toString(), 10, hadoop))
+                .isEqualTo(images);
+        assertThat(IdxReader.read(gzip.images().toString(), gzip.labels().toString(), 10, hadoop))
+                .isEqualTo(images);
+        String missing = dir.resolve("missing.idx").toUri().toString();
+        assertThatThrownBy(() -> IdxReader.read(missing, gzip.labels().toString(), 10, hadoop))
+                .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining(missing);
+    }
+
     @Test
     void gzipIsDetectedByHeaderNotName() throws Exception {
         LabeledImages images = IdxFiles.random(4, 10, 5);
