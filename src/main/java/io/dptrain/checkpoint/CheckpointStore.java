@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.bin");
+    /** What {@link #write} names a file before renaming it into place. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.ckpt-\\d+\\.bin\\.tmp-.+");
 
     private final Path dir;
     private final Configuration hadoop;
@@ -100,17 +102,25 @@ public final class CheckpointStore {
 
     /**
      * Deletes the checkpoints after {@code round}: a run starting after that round supersedes them
-     * (a fresh run, round 0, all of them), and retention must not keep them over the new ones.
+     * (a fresh run, round 0, all of them), and retention must not keep them over the new ones. Also
+     * deletes the temporary files of writes that never finished (a driver killed while writing): a run
+     * owns its folder, so no other writer can be using them.
      *
      * @return the deleted files
      */
     public List<Path> deleteAfter(int round) {
         List<Path> deleted = new ArrayList<>();
+        List<Path> abandoned = new ArrayList<>();
         try {
             FileSystem fs = dir.getFileSystem(hadoop);
             for (Path file : list()) {
                 if (roundOf(file) > round && fs.delete(file, false)) {
                     deleted.add(file);
+                }
+            }
+            for (FileStatus status : listOrEmpty(fs)) {
+                if (TEMPORARY.matcher(status.getPath().getName()).matches() && fs.delete(status.getPath(), false)) {
+                    abandoned.add(status.getPath());
                 }
             }
         } catch (IOException e) {
@@ -120,7 +130,20 @@ public final class CheckpointStore {
             LOG.warn("deleted {} checkpoint(s) after round {} in {}, superseded by this run: {}", deleted.size(),
                     round, dir, deleted);
         }
+        if (!abandoned.isEmpty()) {
+            LOG.warn("deleted {} temporary file(s) of unfinished checkpoint writes in {}: {}", abandoned.size(), dir,
+                    abandoned);
+        }
+        deleted.addAll(abandoned);
         return deleted;
+    }
+
+    private FileStatus[] listOrEmpty(FileSystem fs) throws IOException {
+        try {
+            return fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return new FileStatus[0];
+        }
     }
 
     /** The checkpoint files, newest (highest round) first; empty when the folder does not exist. */
@@ -128,15 +151,13 @@ public final class CheckpointStore {
         try {
             FileSystem fs = dir.getFileSystem(hadoop);
             List<Path> files = new ArrayList<>();
-            for (FileStatus status : fs.listStatus(dir)) {
+            for (FileStatus status : listOrEmpty(fs)) {
                 if (status.isFile() && NAME.matcher(status.getPath().getName()).matches()) {
                     files.add(status.getPath());
                 }
             }
             files.sort(Comparator.comparingLong(CheckpointStore::roundOf).reversed());
             return files;
-        } catch (FileNotFoundException e) {
-            return List.of();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the checkpoint folder " + dir, e);
         }

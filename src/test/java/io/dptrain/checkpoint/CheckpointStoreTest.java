@@ -227,4 +227,23 @@ class CheckpointStoreTest {
         all.deleteAfter(0);
         assertThat(all.list()).isEmpty();
     }
+
+    /** A driver killed while writing leaves the temporary file; the next run of the folder deletes it. */
+    @Test
+    void aRunDeletesTheTemporaryFilesOfUnfinishedWrites() throws IOException {
+        write(2);
+        org.apache.hadoop.fs.Path abandoned = new org.apache.hadoop.fs.Path(dir.toUri().toString(),
+                ".ckpt-00000004.bin.tmp-5b0e1c1e-0000-4000-8000-000000000000");
+        overwrite(abandoned, Arrays.copyOf(bytesOf(store.path(2)), 50));
+        org.apache.hadoop.fs.Path unrelated = new org.apache.hadoop.fs.Path(dir.toUri().toString(), "notes.txt");
+        overwrite(unrelated, new byte[]{1});
+        assertThat(store.list()).extracting(org.apache.hadoop.fs.Path::getName).containsExactly("ckpt-00000002.bin");
+
+        assertThat(store.deleteAfter(2)).extracting(org.apache.hadoop.fs.Path::getName)
+                .containsExactly(abandoned.getName());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")))
+                    .containsExactlyInAnyOrder("ckpt-00000002.bin", "notes.txt");
+        }
+    }
 }
