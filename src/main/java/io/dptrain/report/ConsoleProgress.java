@@ -21,6 +21,7 @@ public final class ConsoleProgress implements TrainingListener {
     private long examples;
     private double lossSum;
     private long lossExamples;
+    private int roundsRun;
 
     /** @param every a line every this many rounds (0: only at epoch ends) */
     public ConsoleProgress(int every) {
@@ -37,12 +38,14 @@ public final class ConsoleProgress implements TrainingListener {
         examples = 0;
         lossSum = 0;
         lossExamples = 0;
+        roundsRun = 0;
         LOG.info("training: {} with {} worker(s), {} epoch(s) x {} rounds, {} examples per epoch", plan.mode(),
                 plan.workers(), plan.epochs(), plan.roundsPerEpoch(), plan.examplesPerEpoch());
     }
 
     @Override
     public void onRound(RoundMetrics m, MultiLayerNetwork model) {
+        roundsRun++;
         examples += m.examples();
         lossSum += m.loss() * m.examples();
         lossExamples += m.examples();
@@ -50,13 +53,21 @@ public final class ConsoleProgress implements TrainingListener {
         if (epochEnd || (every > 0 && m.round() % every == 0)) {
             long elapsed = Math.max(1, System.currentTimeMillis() - start);
             double perSecond = examples * 1000.0 / elapsed;
-            long etaSeconds = Math.round((double) elapsed / m.round() * (plan.totalRounds() - m.round()) / 1000);
+            long etaSeconds = etaSeconds(elapsed, roundsRun, plan.totalRounds() - m.round());
             LOG.info(String.format(Locale.ROOT, "round %d/%d (epoch %d/%d)  loss %.4f  %.0f ex/s  ETA %s", m.round(),
                     plan.totalRounds(), m.epoch(), plan.epochs(), lossSum / lossExamples, perSecond,
                     duration(etaSeconds)));
             lossSum = 0;
             lossExamples = 0;
         }
+    }
+
+    /**
+     * Time left at this run's pace: a resumed run has run fewer rounds than the round numbers say, so
+     * the pace counts only the rounds since {@link #onStart}.
+     */
+    static long etaSeconds(long elapsedMs, int roundsRun, int roundsLeft) {
+        return Math.round((double) elapsedMs / roundsRun * roundsLeft / 1000);
     }
 
     static String duration(long seconds) {

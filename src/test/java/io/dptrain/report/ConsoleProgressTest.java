@@ -31,6 +31,13 @@ class ConsoleProgressTest {
         assertThat(ConsoleProgress.duration(seconds)).isEqualTo(text);
     }
 
+    /** A run resumed after round 40 of 100 that has run 10 rounds in 20 s has 50 rounds (100 s) left. */
+    @Test
+    void etaFollowsThePaceOfTheRoundsRunSinceTheStart() {
+        assertThat(ConsoleProgress.etaSeconds(20_000, 10, 50)).isEqualTo(100);
+        assertThat(ConsoleProgress.etaSeconds(20_000, 10, 0)).isZero();
+    }
+
     @Test
     void negativeIntervalIsRejected() {
         assertThatThrownBy(() -> new ConsoleProgress(-1)).isInstanceOf(IllegalArgumentException.class)
