@@ -211,6 +211,7 @@ class HdfsRunTest {
      * CheckpointStore's documented behaviour on HDFS: a truncated or foreign file at a checkpoint's
      * name is rejected with a message naming it; {@code --resume} skips such newer files and continues
      * from the newest valid checkpoint, and with none valid it fails naming the folder and each reason.
+     * The resumed run deletes the temporary file of a write that never finished, lease and all.
      */
     @Test
     void damagedNewestCheckpointsOnHdfsAreSkippedOrRejectedByName() throws IOException {
@@ -253,10 +254,19 @@ class HdfsRunTest {
         store.write(Checkpoint.of(net, fingerprint, plan, firstTwo));
         assertThat(store.list()).extracting(Path::getName)
                 .containsExactly("ckpt-00000004.bin", "ckpt-00000003.bin", "ckpt-00000002.bin");
+        // A write that never finished, as a killed driver leaves it: still open, its lease held.
+        Path unfinished = new Path(checkpoints, ".ckpt-00000003.bin.tmp-00000000-0000-4000-8000-000000000000");
+        FSDataOutputStream abandoned = unfinished.getFileSystem(new Configuration()).create(unfinished, false);
+        abandoned.write(Arrays.copyOf(bytes, 1000));
+        abandoned.hflush();
 
         Outcome resumed = dptrain(trainArgs(settings, "--resume"));
 
         assertThat(resumed.code()).as(resumed.toString()).isZero();
+        assertThat(hdfs.listFiles(new Path(checkpoints))).as("the unfinished write is gone")
+                .containsExactly("ckpt-00000002.bin", "ckpt-00000003.bin", "ckpt-00000004.bin");
+        assertThatThrownBy(abandoned::close).as("the abandoned writer finds its file deleted")
+                .isInstanceOf(IOException.class);
         List<String> metrics = readLines(hdfs.path("/runs/damaged/" + RunOutput.METRICS));
         assertThat(metrics).hasSize(4);
         for (int i = 0; i < 2; i++) {
@@ -265,8 +275,6 @@ class HdfsRunTest {
         }
         assertThat(store.newestValid(fingerprint, net.numParams()).round())
                 .as("the damaged files were replaced by the resumed run's own").isEqualTo(4);
-        assertThat(store.list()).extracting(Path::getName)
-                .containsExactly("ckpt-00000004.bin", "ckpt-00000003.bin", "ckpt-00000002.bin");
         assertThat(store.newestValid(fingerprint, net.numParams()).rounds().subList(0, 2)).isEqualTo(firstTwo);
     }
 
