@@ -208,7 +208,7 @@ final class StandaloneCluster implements AutoCloseable {
     String awaitFinalDriverState(String driverId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            for (Map<?, ?> driver : masterList("completeddrivers")) {
+            for (Map<String, Object> driver : masterList("completeddrivers")) {
                 if (driverId.equals(driver.get("id"))) {
                     return String.valueOf(driver.get("state"));
                 }
@@ -237,10 +237,11 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /** One list of the Master's state: "workers", "activeapps", "completedapps", "completeddrivers" ... */
-    List<Map<?, ?>> masterList(String key) {
-        List<Map<?, ?>> entries = new ArrayList<>();
+    @SuppressWarnings("unchecked") // JSON objects, as Jackson reads them into Object
+    List<Map<String, Object>> masterList(String key) {
+        List<Map<String, Object>> entries = new ArrayList<>();
         for (Object entry : (List<?>) masterState().getOrDefault(key, List.of())) {
-            entries.add((Map<?, ?>) entry);
+            entries.add((Map<String, Object>) entry);
         }
         return entries;
     }
