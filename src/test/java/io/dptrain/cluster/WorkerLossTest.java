@@ -85,10 +85,15 @@ class WorkerLossTest {
         cluster.worker(victim).destroyForcibly(); // SIGKILL: no shutdown hook, the Worker cannot stop its executor
         assertThat(cluster.worker(victim).waitFor(10, TimeUnit.SECONDS)).as("worker %d killed", victim).isTrue();
         // the executor's WorkerWatcher sees its connection to the Worker drop and exits the executor JVM
-        for (ProcessHandle executor : executors) {
-            boolean ended = executor.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join() != null;
-            assertThat(ended).as("executor pid %d of the killed worker ended by itself within 30 s", executor.pid())
-                    .isTrue();
+        try {
+            for (ProcessHandle executor : executors) {
+                boolean ended = executor.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join() != null;
+                assertThat(ended).as("executor pid %d of the killed worker ended by itself within 30 s",
+                        executor.pid()).isTrue();
+            }
+        } finally {
+            // an orphan the cluster's close() cannot find any more (its parent is gone) must not outlive a failure
+            executors.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         }
 
         assertThat(driver.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("run ends within %s", RUN_TIMEOUT)
