@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops the cluster jobs/cluster-up.sh started: the JVMs whose pids it recorded under
-# target/cluster/pids (Workers first; a Worker stopping stops its executors). Idempotent.
+# target/cluster/pids (Workers first; a Worker stopping stops its executors), and removes the
+# daemons' copy of the spark.authenticate secret. Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/${DPTRAIN_BUILD_DIR:-target}/cluster
@@ -23,4 +24,4 @@ for pid_file in "${pid_files[@]}"; do
   fi
   rm -f "$pid_file"
 done
-rm -f "$dir/master-url" "$dir/webui-url"
+rm -f "$dir/master-url" "$dir/webui-url" "$dir/auth.properties"

@@ -8,9 +8,20 @@
 # a port in use moves to the next free one, and the URLs printed are the ones Spark bound.
 # Workers launch executors from SPARK_HOME=target/cluster/spark-home, whose jars/ is empty:
 # jobs/submit.sh (without SPARK_HOME) gives them the Spark classpath as spark.executor.extraClassPath.
+# DPTRAIN_SPARK_SECRET_FILE=FILE (a file holding one secret, e.g. from `openssl rand -hex 32`) runs the
+# Master and Workers with spark.authenticate=true and that secret, from a properties file readable only
+# by you (target/cluster/auth.properties, removed by cluster-down), not on their command lines; only
+# drivers with the same secret are accepted (jobs/submit.sh reads the same variable).
 # Stop it with jobs/cluster-down.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# read before cd: a relative path is the caller's
+secret=
+if [ -n "${DPTRAIN_SPARK_SECRET_FILE:-}" ]; then
+  # shellcheck source=jobs/spark-secret.sh
+  . "$root/jobs/spark-secret.sh"
+  secret=$(read_spark_secret cluster-up "$DPTRAIN_SPARK_SECRET_FILE")
+fi
 cd "$root"
 workers=${1:-2}
 cores=${2:-1}
@@ -29,8 +40,13 @@ if [ ! -f "$cp_file" ]; then
   echo "cluster-up: resolving the Spark classpath (mvn dependency:build-classpath) ..." >&2
   mvn -B -q -DbuildDir="$build" dependency:build-classpath -Dmdep.outputFile="$root/$cp_file" -Dmdep.includeScope=runtime >&2
 fi
-rm -rf "$dir/pids" "$dir/logs"
+rm -rf "$dir/pids" "$dir/logs" "$dir/auth.properties"
 mkdir -p "$dir/pids" "$dir/logs" "$dir/work" "$dir/local" "$dir/spark-home/jars"
+daemon_conf=()
+if [ -n "$secret" ]; then
+  (umask 077 && printf 'spark.authenticate true\nspark.authenticate.secret %s\n' "$secret" > "$dir/auth.properties")
+  daemon_conf=(--properties-file "$dir/auth.properties")
+fi
 opens=$(sed -n 's:.*<spark.add.opens>\(.*\)</spark.add.opens>.*:\1:p' pom.xml)
 classpath=$(cat "$cp_file")
 export SPARK_HOME=$dir/spark-home SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS=$dir/local
@@ -59,12 +75,12 @@ await() {
   return 1
 }
 
-start master org.apache.spark.deploy.master.Master --host 127.0.0.1 \
+start master org.apache.spark.deploy.master.Master "${daemon_conf[@]}" --host 127.0.0.1 \
   --port "${CLUSTER_MASTER_PORT:-7077}" --webui-port "${CLUSTER_WEBUI_PORT:-8080}"
 master=$(await "$dir/logs/master.log" "Starting Spark master at \(spark://[^ ]*\)" "master URL") || { "$root/jobs/cluster-down.sh"; exit 1; }
 webui=$(await "$dir/logs/master.log" "started at \(http://[^ ]*\)" "master web UI") || { "$root/jobs/cluster-down.sh"; exit 1; }
 for i in $(seq 1 "$workers"); do
-  start "worker-$i" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$cores" --memory "$memory" \
+  start "worker-$i" org.apache.spark.deploy.worker.Worker "${daemon_conf[@]}" --host 127.0.0.1 --cores "$cores" --memory "$memory" \
     --webui-port $(( ${CLUSTER_WORKER_WEBUI_PORT:-8081} + i - 1 )) --work-dir "$dir/work/worker-$i" "$master"
 done
 for i in $(seq 1 "$workers"); do
@@ -73,6 +89,6 @@ for i in $(seq 1 "$workers"); do
 done
 echo "$master" > "$dir/master-url"
 echo "$webui" > "$dir/webui-url"
-echo "cluster-up: $workers workers ($cores cores, $memory each), master $master, web UI $webui" >&2
+echo "cluster-up: $workers workers ($cores cores, $memory each), master $master, web UI $webui${daemon_conf:+, spark.authenticate=true}" >&2
 echo "  MASTER=$master SPARK_LOCAL_IP=127.0.0.1 jobs/submit-fashion-mnist-lenet.sh" >&2
 echo "$master"

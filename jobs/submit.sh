@@ -11,8 +11,19 @@
 # DPTRAIN_BUILD_DIR picks another build folder). Spark properties come from conf/spark-defaults.conf
 # (DPTRAIN_SPARK_PROPERTIES picks another file). Embedded mode runs the client-mode driver in this
 # JVM: its options are --driver-memory, --driver-java-options and DPTRAIN_JAVA_OPTS.
+# A cluster with spark.authenticate=true (jobs/cluster-up.sh with DPTRAIN_SPARK_SECRET_FILE): set
+# DPTRAIN_SPARK_SECRET_FILE to the file holding its secret. The properties then go to spark-submit as a
+# temporary copy, readable only by you, with spark.authenticate=true and the secret added (so the secret
+# is on no command line); this script waits for spark-submit and removes the copy when it ends.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# read before cd: a relative path is the caller's
+secret=
+if [ -n "${DPTRAIN_SPARK_SECRET_FILE:-}" ]; then
+  # shellcheck source=jobs/spark-secret.sh
+  . "$root/jobs/spark-secret.sh"
+  secret=$(read_spark_secret submit "$DPTRAIN_SPARK_SECRET_FILE")
+fi
 cd "$root"
 
 spark_args=()
@@ -36,10 +47,33 @@ if [ ! -f "$app_jar" ] || [ ! -f "$cp_file" ] || [ -n "$(find src/main pom.xml -
     -Dmdep.outputFile="$root/$cp_file" -Dmdep.includeScope=runtime >&2
 fi
 properties=${DPTRAIN_SPARK_PROPERTIES:-conf/spark-defaults.conf}
+run=(exec)
+if [ -n "$secret" ]; then
+  with_secret=$(mktemp "${TMPDIR:-/tmp}/dptrain-spark-XXXXXX.properties") # mode 600
+  trap 'rm -f "$with_secret"' EXIT
+  { cat "$properties"; printf '\nspark.authenticate true\nspark.authenticate.secret %s\n' "$secret"; } > "$with_secret"
+  properties=$with_secret
+  run=(run_then_remove_secret)
+fi
 submit=(--properties-file "$properties" --class io.dptrain.cli.Dptrain)
 
+# Runs spark-submit as a child, so that the EXIT trap removes the secret's copy when it ends; TERM and
+# INT sent to this script are passed on to it.
+run_then_remove_secret() {
+  "$@" &
+  local child=$! status=0
+  trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+  wait "$child" || status=$?
+  while kill -0 "$child" 2>/dev/null; do # a trapped signal ends wait early
+    status=0
+    wait "$child" || status=$?
+  done
+  return "$status"
+}
+
 if [ -n "${SPARK_HOME:-}" ]; then
-  exec "$SPARK_HOME/bin/spark-submit" "${submit[@]}" "${spark_args[@]}" "$app_jar" "$@"
+  "${run[@]}" "$SPARK_HOME/bin/spark-submit" "${submit[@]}" "${spark_args[@]}" "$app_jar" "$@"
+  exit
 fi
 
 # Embedded: this JVM is the client-mode driver, so the driver options go on its command line.
@@ -56,6 +90,6 @@ for ((i = 0; i < ${#spark_args[@]}; i++)); do
 done
 classpath=$(cat "$cp_file")
 # Executors, and a driver that a Worker starts (--deploy-mode cluster), get the same Spark classpath.
-exec java "${driver_opts[@]}" $opens -cp "$classpath" org.apache.spark.deploy.SparkSubmit "${submit[@]}" \
+"${run[@]}" java "${driver_opts[@]}" $opens -cp "$classpath" org.apache.spark.deploy.SparkSubmit "${submit[@]}" \
   --conf "spark.executor.extraClassPath=$classpath" --conf "spark.driver.extraClassPath=$classpath" \
   "${spark_args[@]}" "$app_jar" "$@"

@@ -35,6 +35,12 @@ public final class TrainingData {
         try {
             return spark.read().parquet(path);
         } catch (RuntimeException e) {
+            if (spark.sparkContext().isStopped()) {
+                throw new IllegalStateException("Spark stopped the application before it could read " + path
+                        + "; see Spark's log. 'All masters are unresponsive' there means the cluster did not accept"
+                        + " it: check the master URL, and on a cluster that runs with spark.authenticate=true set"
+                        + " spark.authenticate=true and the cluster's spark.authenticate.secret", e);
+            }
             throw new IllegalArgumentException("cannot read a prepared table at " + path + " (run `dptrain prepare` "
                     + "first): " + e.getMessage(), e);
         }
