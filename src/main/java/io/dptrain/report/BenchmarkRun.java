@@ -96,7 +96,7 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
                     e.path("trainMillis").asLong()));
         }
         return new BenchmarkRun(dir, mode, p.at("/config/engine/workers").asInt(0),
-                p.at("/config/spark/master").asText(""), number(p, "/trainRows", provenanceFile).longValue(),
+                p.at("/sparkMaster").asText(p.at("/config/spark/master").asText("")), number(p, "/trainRows", provenanceFile).longValue(),
                 epochs, readRounds(dir.resolve(RunOutput.METRICS)), number(p, "/trainMillis", provenanceFile).longValue());
     }
 

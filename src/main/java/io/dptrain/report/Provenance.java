@@ -20,6 +20,8 @@ import java.util.TreeMap;
  *
  * @param createdAt    when the run finished (ISO-8601)
  * @param config       the complete, validated configuration
+ * @param sparkMaster  the master the run's Spark session really used (under spark-submit it is
+ *                     spark-submit's, not the configuration's {@code spark.master})
  * @param trainData    training table path
  * @param trainRows    rows trained on (after train-limit)
  * @param testData     test table path
@@ -32,7 +34,7 @@ import java.util.TreeMap;
  * @param wallMillis   whole run wall time (loading, training, evaluation)
  * @param examplesPerSecond training examples per second of training-loop time
  */
-public record Provenance(String createdAt, DptrainConfig config, String trainData, long trainRows, String testData,
+public record Provenance(String createdAt, DptrainConfig config, String sparkMaster, String trainData, long trainRows, String testData,
                          long testRows, long seed, Map<String, String> versions, EvaluationReport test,
                          List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
                          double examplesPerSecond) {
@@ -40,10 +42,10 @@ public record Provenance(String createdAt, DptrainConfig config, String trainDat
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Provenance of a run that finishes now. */
-    public static Provenance of(DptrainConfig config, long trainRows, long testRows, EvaluationReport test,
+    public static Provenance of(DptrainConfig config, String sparkMaster, long trainRows, long testRows, EvaluationReport test,
                                 List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
                                 double examplesPerSecond) {
-        return new Provenance(Instant.now().toString(), config, config.data().train(), trainRows,
+        return new Provenance(Instant.now().toString(), config, sparkMaster, config.data().train(), trainRows,
                 config.data().test(), testRows, config.train().seed(), buildVersions(), test, epochs, trainMillis,
                 wallMillis, examplesPerSecond);
     }

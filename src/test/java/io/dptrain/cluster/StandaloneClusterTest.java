@@ -93,7 +93,9 @@ class StandaloneClusterTest {
         assertThat(run.resolve(RunOutput.MODEL)).isNotEmptyFile();
         Map<String, Object> provenance = JSON.readValue(run.resolve(RunOutput.PROVENANCE).toFile(),
                 new TypeReference<Map<String, Object>>() { });
-        assertThat(provenance).containsEntry("trainRows", 600).containsEntry("testRows", 200);
+        // the master spark-submit gave the driver, not the configuration's default local[*]
+        assertThat(provenance).containsEntry("trainRows", 600).containsEntry("testRows", 200)
+                .containsEntry("sparkMaster", cluster.masterUrl());
     }
 
     /** Submits a tiny LeNet run on the fixture (2 workers, parameter averaging) and returns SparkSubmit's exit code. */
