@@ -171,13 +171,17 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     }
 
     /** Optimization: epochs, batch size, updater, regularization, clipping, loss and seed. */
-    public record Training(int epochs, int batchSize, Updater updater, double learningRate, double momentum,
-                           double l2, Clipping gradientClipping, double gradientClippingThreshold, Loss loss,
-                           long seed, int progressEvery) implements Serializable {
+    public record Training(int epochs, int batchSize, Updater updater, double learningRate,
+                           double learningRateDecay, double momentum, double l2, Clipping gradientClipping,
+                           double gradientClippingThreshold, Loss loss, long seed, int progressEvery) implements Serializable {
         public Training {
             Check.atLeast("dptrain.train.epochs", epochs, 1);
             Check.atLeast("dptrain.train.batch-size", batchSize, 1);
             Check.positive("dptrain.train.learning-rate", learningRate);
+            if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+                throw new ConfigException("dptrain.train.learning-rate-decay = " + learningRateDecay
+                        + " is not allowed; allowed: > 0 and <= 1 (1 = a constant learning rate)");
+            }
             Check.range("dptrain.train.momentum", momentum, 0, 1);
             Check.range("dptrain.train.l2", l2, 0, 1);
             Check.positive("dptrain.train.gradient-clipping-threshold", gradientClippingThreshold);
@@ -187,7 +191,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         static Training from(Config c) {
             return new Training(c.getInt("epochs"), c.getInt("batch-size"),
                     Check.oneOf("dptrain.train.updater", c.getString("updater"), Updater.class),
-                    c.getDouble("learning-rate"), c.getDouble("momentum"), c.getDouble("l2"),
+                    c.getDouble("learning-rate"), c.getDouble("learning-rate-decay"), c.getDouble("momentum"),
+                    c.getDouble("l2"),
                     Check.oneOf("dptrain.train.gradient-clipping", c.getString("gradient-clipping"), Clipping.class),
                     c.getDouble("gradient-clipping-threshold"),
                     Check.oneOf("dptrain.train.loss", c.getString("loss"), Loss.class),
