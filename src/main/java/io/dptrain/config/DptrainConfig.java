@@ -85,7 +85,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                             c.getBoolean("lstm.bidirectional"),
                             Check.oneOf("dptrain.model.lstm.pooling", c.getString("lstm.pooling"),
                                     SequencePooling.class),
-                            c.getInt("lstm.tbptt-length")));
+                            c.getDouble("lstm.dropout"), c.getInt("lstm.tbptt-length")));
         }
     }
 
@@ -143,14 +143,18 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param layers        stacked LSTM layers; deeper stacks model more but train slower
      * @param bidirectional also read each sequence backwards and concatenate both directions: about 2x the cost
      * @param pooling       last real step, or max / mean over the real steps
+     * @param dropout       probability of dropping each input unit of every LSTM layer in training, in [0, 1)
      * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
      */
     public record Lstm(int embeddingSize, int hiddenSize, int layers, boolean bidirectional, SequencePooling pooling,
-                       int tbpttLength) implements Serializable {
+                       double dropout, int tbpttLength) implements Serializable {
         public Lstm {
             Check.atLeast("dptrain.model.lstm.embedding-size", embeddingSize, 1);
             Check.atLeast("dptrain.model.lstm.hidden-size", hiddenSize, 1);
             Check.atLeast("dptrain.model.lstm.layers", layers, 1);
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new ConfigException("dptrain.model.lstm.dropout must be in [0, 1), got " + dropout);
+            }
             requireFullBptt("dptrain.model.lstm.tbptt-length", tbpttLength);
         }
     }

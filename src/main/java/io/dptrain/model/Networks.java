@@ -198,8 +198,13 @@ public final class Networks {
     private static void lstm(ListBuilder layers, DptrainConfig.Lstm lstm, DptrainConfig.Data data) {
         layers.layer(embedding(lstm.embeddingSize(), data));
         for (int i = 0; i < lstm.layers(); i++) {
-            Layer cell = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
-                    .weightInit(WeightInit.XAVIER).build();
+            LSTM.Builder builder = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
+                    .weightInit(WeightInit.XAVIER);
+            if (lstm.dropout() > 0) {
+                // On the layer's input (the word vectors, or the layer below): DL4J takes the probability of KEEPING.
+                builder.dropOut(1 - lstm.dropout());
+            }
+            Layer cell = builder.build();
             if (lstm.bidirectional()) {
                 // The backward copy reads each row from its last real token: LSTM zeroes its state on masked steps.
                 cell = new Bidirectional(Bidirectional.Mode.CONCAT, cell);
