@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The text benchmark: the SpamAssassin LSTM (conf/spamassassin-lstm.conf) trained single-process and
-# with dptrain's parameter averaging on 2 workers (local[2]), on the same prepared, stratified split,
-# each in its own JVM; then `dptrain text-bench-report`: test accuracy, spam precision/recall/F1 and
-# steady examples/s, ending with 'SUMMARY lstm_acc=A single_acc=A spam_f1=F dist_vs_single=R'.
-#   jobs/bench-text.sh [--epochs N] [--mode parameter-averaging|gradient-averaging]
+# with dptrain's gradient averaging (default) or parameter averaging on 2 workers (local[2]), on the
+# same prepared, stratified split, each in its own JVM; then `dptrain text-bench-report`: test
+# accuracy, spam precision/recall/F1 and steady examples/s, ending with 'SUMMARY lstm_acc=A single_acc=A spam_f1=F dist_vs_single=R'.
+# The single-process reference steps on minibatches of 2 x train.batch-size: as many examples per step as the
+# two workers' batches together (the same effective batch), with the same learning rate and schedule; gradient
+# averaging with 2 workers is then the same computation step for step (up to float rounding).
+#   jobs/bench-text.sh [--epochs N (default: the configuration's)] [--mode gradient-averaging|parameter-averaging]
 # Outputs and logs in runs/bench-text/. Run nothing else on the machine meanwhile.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-epochs=3
-mode=parameter-averaging
+epochs=$(sed -n 's/^ *epochs *= *\([0-9][0-9]*\).*/\1/p' conf/spamassassin-lstm.conf | head -1)
+mode=gradient-averaging
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs)
@@ -19,7 +22,7 @@ while [ $# -gt 0 ]; do
     --mode)
       [[ "${2:-}" =~ ^(parameter-averaging|gradient-averaging)$ ]] || { echo "bench-text: --mode '${2:-}' is not allowed; allowed: parameter-averaging, gradient-averaging" >&2; exit 2; }
       mode=$2; shift 2 ;;
-    -h|--help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench-text: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -27,14 +30,25 @@ done
 out=runs/bench-text
 echo "bench-text: machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $epochs epochs"
 jobs/fetch-data.sh spam-assassin
-if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/spam-assassin-vocabulary.txt ]; then
-  jobs/dptrain prepare spam-assassin --overwrite
+# The tables must be the ones this benchmark means: prepared with these options (max-length and vocabulary size
+# as the configuration has them). prepare records its options in spam-assassin-preparation.txt; tables made with
+# other options, or without that record, are made again rather than silently reused.
+conf_value() { sed -n "s/^ *$1 *= *\([0-9][0-9]*\).*/\1/p" conf/spamassassin-lstm.conf | head -1; }
+prepare_args=(--headers From,Content-Type,X-Mailer,User-Agent --max-length "$(conf_value max-length)"
+              --vocabulary-size "$(conf_value vocabulary-size)" --min-count 2 --test-fraction 0.2 --seed 42)
+wanted="dptrain prepare spam-assassin ${prepare_args[*]}"
+recorded=$(cat data/prepared/spam-assassin-preparation.txt 2>/dev/null || true)
+if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/spam-assassin-test.parquet ] \
+   || [ ! -e data/prepared/spam-assassin-vocabulary.txt ] || [ "$recorded" != "$wanted" ]; then
+  echo "bench-text: preparing the tables ($wanted; found: ${recorded:-no record})"
+  jobs/dptrain prepare spam-assassin "${prepare_args[@]}" --overwrite
 fi
 mkdir -p "$out"
 common=(train --conf conf/spamassassin-lstm.conf --set "train.epochs=$epochs" --set 'spark.master=local[2]'
         --set train.progress-every=20)
 echo "bench-text: training single-process (log: $out/single-process.log)"
-jobs/dptrain "${common[@]}" --set engine.mode=single-process --set "output.dir=$out/single-process" 2>&1 \
+jobs/dptrain "${common[@]}" --set engine.mode=single-process --set "train.batch-size=$((2 * $(conf_value batch-size)))" \
+  --set "output.dir=$out/single-process" 2>&1 \
   | tee "$out/single-process.log"
 echo "bench-text: training $mode on 2 workers (log: $out/$mode.log)"
 jobs/dptrain "${common[@]}" --set "engine.mode=$mode" --set engine.workers=2 --set "output.dir=$out/$mode" 2>&1 \

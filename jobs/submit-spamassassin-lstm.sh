@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SpamAssassin LSTM (conf/spamassassin-lstm.conf) as a Spark application, parameter averaging:
+# The SpamAssassin LSTM (conf/spamassassin-lstm.conf) as a Spark application, in the engine mode the conf names:
 #   jobs/submit-spamassassin-lstm.sh [MASTER] [--set key=value ...]
 #   MASTER=spark://127.0.0.1:7077 jobs/submit-spamassassin-lstm.sh --set train.epochs=1
 # MASTER: the first argument, else $MASTER, else local[*]. WORKERS: engine.workers (default 2).
@@ -16,5 +16,5 @@ fi
 workers=${WORKERS:-2}
 exec "$root/jobs/submit.sh" --master "$master" --name "dptrain spamassassin lstm" \
   --conf spark.cores.max="$workers" ${SPARK_SUBMIT_OPTS:-} -- \
-  train --conf "$root/conf/spamassassin-lstm.conf" --set engine.mode=parameter-averaging \
+  train --conf "$root/conf/spamassassin-lstm.conf" \
   --set engine.workers="$workers" --set output.dir="$root/runs/submit-spamassassin-lstm" "$@"

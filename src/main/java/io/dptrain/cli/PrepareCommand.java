@@ -5,9 +5,12 @@ import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.LabeledImages;
 import io.dptrain.data.text.LabeledTexts;
+import io.dptrain.data.text.MailParser;
 import io.dptrain.data.text.SpamAssassinCorpus;
 import io.dptrain.data.text.TextPreparation;
 import io.dptrain.data.text.TextTable;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -15,6 +18,11 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code dptrain prepare}: raw data -> DataFrame -> Parquet (label int, pixels binary, shape metadata). */
@@ -142,6 +150,9 @@ final class PrepareCommand implements Runnable {
         return 0;
     }
 
+    /** The headers {@code prepare spam-assassin} keeps unless told otherwise. */
+    static final String DEFAULT_HEADERS = "From,Content-Type,X-Mailer,User-Agent";
+
     @Command(name = "spam-assassin", mixinStandardHelpOptions = true,
             description = "SpamAssassin corpus (jobs/fetch-data.sh spam-assassin) -> <out>/spam-assassin-{train,test}.parquet + -vocabulary.txt.")
     static final class SpamAssassin implements Callable<Integer> {
@@ -151,6 +162,13 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--out", defaultValue = "data/prepared", description = "Output folder (default: ${DEFAULT-VALUE}).")
         String out;
 
+        @Option(names = "--headers", defaultValue = DEFAULT_HEADERS, split = ",",
+                description = "Top-level mail headers kept as 'Name: value' lines after the subject, comma-separated,"
+                        + " or 'none' (default: ${DEFAULT-VALUE}). The sender, the mail program and the content type"
+                        + " are what spam filters read besides the words; routing headers (Received, To, List-*)"
+                        + " would teach this corpus's collection, not spam.")
+        List<String> headers;
+
         @picocli.CommandLine.Mixin
         TextOptions text = new TextOptions();
 
@@ -159,12 +177,45 @@ final class PrepareCommand implements Runnable {
 
         @Override
         public Integer call() {
+            List<String> kept = headers.equals(List.of("none")) ? List.of() : headers;
+            MailParser.checkHeaderNames(kept);
             SparkSession spark = SparkSessions.get("dptrain prepare spam-assassin", common.master);
-            SpamAssassinCorpus.Result corpus = SpamAssassinCorpus.read(spark, source);
+            SpamAssassinCorpus.Result corpus = SpamAssassinCorpus.read(spark, source, kept);
             System.out.println("read " + corpus.count() + " mails " + corpus.groups() + "; undecodable bytes replaced: "
                     + corpus.replacedBytes() + " in " + corpus.messagesWithReplacements() + " mails");
-            return prepareText(TextTable.fromTable(corpus.messages(), "text", "label"), text, out + "/spam-assassin",
-                    common.overwrite);
+            String prefix = out + "/spam-assassin";
+            prepareText(TextTable.fromTable(corpus.messages(), "text", "label"), text, prefix, common.overwrite);
+            String recipe = recipe(kept);
+            writeLine(spark, prefix + PREPARATION_SUFFIX, recipe);
+            System.out.println("preparation recorded in " + prefix + PREPARATION_SUFFIX + ": " + recipe);
+            return 0;
+        }
+
+        /** The options that shaped the tables, spelled as the command that makes them again. */
+        String recipe(List<String> kept) {
+            return String.format(Locale.ROOT, "dptrain prepare spam-assassin --headers %s --max-length %d"
+                            + " --vocabulary-size %d --min-count %d --test-fraction %s --seed %d",
+                    kept.isEmpty() ? "none" : String.join(",", kept), text.maxLength, text.vocabularySize,
+                    text.minCount, text.testFraction, text.seed);
+        }
+    }
+
+    /**
+     * Suffix of the file next to the spam-assassin tables that records how they were made, so a script can tell
+     * tables made with other options from the ones it needs (jobs/bench-text.sh does).
+     */
+    static final String PREPARATION_SUFFIX = "-preparation.txt";
+
+    /** Writes one line to a (Hadoop) file, replacing it. */
+    private static void writeLine(SparkSession spark, String file, String line) {
+        try {
+            Path path = new Path(file);
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            try (FSDataOutputStream stream = fs.create(path, true)) {
+                stream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 

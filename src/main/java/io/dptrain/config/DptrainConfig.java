@@ -85,7 +85,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                             c.getBoolean("lstm.bidirectional"),
                             Check.oneOf("dptrain.model.lstm.pooling", c.getString("lstm.pooling"),
                                     SequencePooling.class),
-                            c.getInt("lstm.tbptt-length")));
+                            c.getDouble("lstm.dropout"), c.getInt("lstm.tbptt-length")));
         }
     }
 
@@ -143,14 +143,18 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param layers        stacked LSTM layers; deeper stacks model more but train slower
      * @param bidirectional also read each sequence backwards and concatenate both directions: about 2x the cost
      * @param pooling       last real step, or max / mean over the real steps
+     * @param dropout       probability of dropping each input unit of every LSTM layer in training, in [0, 1)
      * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
      */
     public record Lstm(int embeddingSize, int hiddenSize, int layers, boolean bidirectional, SequencePooling pooling,
-                       int tbpttLength) implements Serializable {
+                       double dropout, int tbpttLength) implements Serializable {
         public Lstm {
             Check.atLeast("dptrain.model.lstm.embedding-size", embeddingSize, 1);
             Check.atLeast("dptrain.model.lstm.hidden-size", hiddenSize, 1);
             Check.atLeast("dptrain.model.lstm.layers", layers, 1);
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new ConfigException("dptrain.model.lstm.dropout must be in [0, 1), got " + dropout);
+            }
             requireFullBptt("dptrain.model.lstm.tbptt-length", tbpttLength);
         }
     }
@@ -171,13 +175,17 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     }
 
     /** Optimization: epochs, batch size, updater, regularization, clipping, loss and seed. */
-    public record Training(int epochs, int batchSize, Updater updater, double learningRate, double momentum,
-                           double l2, Clipping gradientClipping, double gradientClippingThreshold, Loss loss,
-                           long seed, int progressEvery) implements Serializable {
+    public record Training(int epochs, int batchSize, Updater updater, double learningRate,
+                           double learningRateDecay, double momentum, double l2, Clipping gradientClipping,
+                           double gradientClippingThreshold, Loss loss, long seed, int progressEvery) implements Serializable {
         public Training {
             Check.atLeast("dptrain.train.epochs", epochs, 1);
             Check.atLeast("dptrain.train.batch-size", batchSize, 1);
             Check.positive("dptrain.train.learning-rate", learningRate);
+            if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+                throw new ConfigException("dptrain.train.learning-rate-decay = " + learningRateDecay
+                        + " is not allowed; allowed: > 0 and <= 1 (1 = a constant learning rate)");
+            }
             Check.range("dptrain.train.momentum", momentum, 0, 1);
             Check.range("dptrain.train.l2", l2, 0, 1);
             Check.positive("dptrain.train.gradient-clipping-threshold", gradientClippingThreshold);
@@ -187,7 +195,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         static Training from(Config c) {
             return new Training(c.getInt("epochs"), c.getInt("batch-size"),
                     Check.oneOf("dptrain.train.updater", c.getString("updater"), Updater.class),
-                    c.getDouble("learning-rate"), c.getDouble("momentum"), c.getDouble("l2"),
+                    c.getDouble("learning-rate"), c.getDouble("learning-rate-decay"), c.getDouble("momentum"),
+                    c.getDouble("l2"),
                     Check.oneOf("dptrain.train.gradient-clipping", c.getString("gradient-clipping"), Clipping.class),
                     c.getDouble("gradient-clipping-threshold"),
                     Check.oneOf("dptrain.train.loss", c.getString("loss"), Loss.class),

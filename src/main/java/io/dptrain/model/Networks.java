@@ -33,6 +33,9 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
@@ -195,8 +198,13 @@ public final class Networks {
     private static void lstm(ListBuilder layers, DptrainConfig.Lstm lstm, DptrainConfig.Data data) {
         layers.layer(embedding(lstm.embeddingSize(), data));
         for (int i = 0; i < lstm.layers(); i++) {
-            Layer cell = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
-                    .weightInit(WeightInit.XAVIER).build();
+            LSTM.Builder builder = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
+                    .weightInit(WeightInit.XAVIER);
+            if (lstm.dropout() > 0) {
+                // On the layer's input (the word vectors, or the layer below): DL4J takes the probability of KEEPING.
+                builder.dropOut(1 - lstm.dropout());
+            }
+            Layer cell = builder.build();
             if (lstm.bidirectional()) {
                 // The backward copy reads each row from its last real token: LSTM zeroes its state on masked steps.
                 cell = new Bidirectional(Bidirectional.Mode.CONCAT, cell);
@@ -245,11 +253,23 @@ public final class Networks {
         return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
     }
 
+    /**
+     * The updater; with a learning-rate decay below 1 its rate is {@code learning-rate * decay^(epoch - 1)}, read
+     * from the network's epoch counter, which every engine sets at each epoch (so they all decay alike).
+     */
     private static IUpdater updater(DptrainConfig.Training train) {
+        if (train.learningRateDecay() == 1) {
+            return switch (train.updater()) {
+                case SGD -> new Sgd(train.learningRate());
+                case NESTEROV -> new Nesterovs(train.learningRate(), train.momentum());
+                case ADAM -> new Adam(train.learningRate());
+            };
+        }
+        ISchedule rate = new ExponentialSchedule(ScheduleType.EPOCH, train.learningRate(), train.learningRateDecay());
         return switch (train.updater()) {
-            case SGD -> new Sgd(train.learningRate());
-            case NESTEROV -> new Nesterovs(train.learningRate(), train.momentum());
-            case ADAM -> new Adam(train.learningRate());
+            case SGD -> new Sgd(rate);
+            case NESTEROV -> new Nesterovs(rate, train.momentum());
+            case ADAM -> new Adam(rate);
         };
     }
 

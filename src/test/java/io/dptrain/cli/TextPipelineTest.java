@@ -56,6 +56,10 @@ class TextPipelineTest extends LocalSparkTest {
         assertThat(prepared.code()).as(prepared.err()).isZero();
         assertThat(prepared.out()).contains("read 43 mails", "classes found: {ham=22, spam=21}");
         String prefix = tmp.resolve("spam-assassin").toString();
+        // The default headers, and the record of the options that jobs/bench-text.sh compares against.
+        assertThat(Files.readString(Path.of(prefix + "-preparation.txt"))).isEqualTo("dptrain prepare spam-assassin"
+                + " --headers From,Content-Type,X-Mailer,User-Agent --max-length 16 --vocabulary-size 300"
+                + " --min-count 1 --test-fraction 0.25 --seed 42\n");
 
         String run = tmp.resolve("run").toString();
         String[] train = {"train", "--set", "data.train=" + prefix + "-train.parquet",
@@ -94,6 +98,10 @@ class TextPipelineTest extends LocalSparkTest {
         String prefix = tmp.resolve("spam-assassin").toString();
         assertThat(dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(), "--max-length",
                 "16", "--vocabulary-size", "300", "--min-count", "1").code()).isZero();
+        Outcome badHeader = dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(),
+                "--headers", "From,Bad Name", "--overwrite");
+        assertThat(badHeader.code()).isEqualTo(2);
+        assertThat(badHeader.err()).contains("header name 'Bad Name' is not allowed");
         Path other = tmp.resolve("other-vocabulary.txt");
         Files.writeString(other, "dptrain-vocabulary 1 size=3\n<pad>\n<unk>\nspam\n");
         Outcome trained = dptrain("train", "--set", "data.train=" + prefix + "-train.parquet",

@@ -76,6 +76,11 @@ class ConfigLoaderTest {
                 .hasMessage("dptrain.train.epochs must be >= 1, got 0");
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("train.learning-rate=-0.1")))
                 .hasMessageContaining("dptrain.train.learning-rate must be a finite number > 0, got -0.1");
+        assertThatThrownBy(() -> ConfigLoader.load(null, List.of("train.learning-rate-decay=1.5")))
+                .hasMessage("dptrain.train.learning-rate-decay = 1.5 is not allowed; allowed: > 0 and <= 1"
+                        + " (1 = a constant learning rate)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, List.of("train.learning-rate-decay=0")))
+                .hasMessageContaining("dptrain.train.learning-rate-decay = 0.0 is not allowed");
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("data.classes=1")))
                 .hasMessage("dptrain.data.classes must be >= 2, got 1");
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("model.vgg-mini.dropout=1.0")))

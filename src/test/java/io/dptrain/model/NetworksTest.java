@@ -28,12 +28,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -183,6 +187,29 @@ class NetworksTest {
             assertThat(layer.getRegularization()).singleElement().isInstanceOfSatisfying(L2Regularization.class,
                     l2 -> assertThat(l2.getL2().valueAt(0, 0)).isEqualTo(0.0005));
         }
+    }
+
+    @Test
+    void learningRateDecayMakesEveryUpdaterFollowAPerEpochSchedule() {
+        for (String updater : List.of("sgd", "nesterov", "adam")) {
+            BaseLayer layer = firstLayer(config("model.preset=mlp", "train.updater=" + updater,
+                    "train.learning-rate=0.08", "train.learning-rate-decay=0.5"));
+            IUpdater u = layer.getIUpdater();
+            ISchedule schedule = switch (updater) {
+                case "sgd" -> ((Sgd) u).getLearningRateSchedule();
+                case "nesterov" -> ((Nesterovs) u).getLearningRateSchedule();
+                default -> ((Adam) u).getLearningRateSchedule();
+            };
+            assertThat(schedule).isInstanceOfSatisfying(ExponentialSchedule.class,
+                    e -> assertThat(e.getScheduleType()).isEqualTo(ScheduleType.EPOCH));
+            // epoch counter 0, 1, 3 = epochs 1, 2, 4; the iteration does not matter
+            assertThat(schedule.valueAt(0, 0)).isCloseTo(0.08, within(1e-12));
+            assertThat(schedule.valueAt(500, 1)).isCloseTo(0.04, within(1e-12));
+            assertThat(schedule.valueAt(7, 3)).isCloseTo(0.01, within(1e-12));
+        }
+        BaseLayer constant = firstLayer(config("model.preset=mlp", "train.updater=adam", "train.learning-rate=0.08"));
+        assertThat(((Adam) constant.getIUpdater()).getLearningRateSchedule()).isNull();
+        assertThat(((Adam) constant.getIUpdater()).getLearningRate()).isEqualTo(0.08);
     }
 
     @Test

@@ -7,6 +7,7 @@ import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -254,6 +255,24 @@ class TextNetworksTest {
             assertThat(base.getGradientNormalizationThreshold()).isEqualTo(1.5);
         }
         assertThat(conf.getBackpropType()).isEqualTo(BackpropType.Standard);
+    }
+
+    @Test
+    void lstmDropoutIsARetainProbabilityOnTheInputOfEveryLstmLayer() {
+        MultiLayerConfiguration conf = Networks.configuration(tiny(LSTM_STACKED_BI_LAST, "model.lstm.dropout=0.3"));
+
+        Bidirectional bottom = (Bidirectional) conf.getConf(1).getLayer();
+        Bidirectional top = (Bidirectional) ((LastTimeStep) conf.getConf(2).getLayer()).getUnderlying();
+        for (Layer layer : List.of(bottom.getFwd(), bottom.getBwd(), top.getFwd(), top.getBwd())) {
+            assertThat(layer.getIDropout()).as(layer.toString()).isInstanceOfSatisfying(Dropout.class,
+                    d -> assertThat(d.getP()).isCloseTo(0.7, within(1e-12)));
+        }
+        assertThat(conf.getConf(0).getLayer().getIDropout()).isNull();
+        assertThat(conf.getConf(3).getLayer().getIDropout()).isNull();
+        assertThat(((LastTimeStep) Networks.configuration(tiny(LSTM_LAST)).getConf(1).getLayer()).getUnderlying()
+                .getIDropout()).isNull();
+        assertThatThrownBy(() -> tiny(LSTM_LAST, "model.lstm.dropout=1"))
+                .hasMessage("dptrain.model.lstm.dropout must be in [0, 1), got 1.0");
     }
 
     /** Why tbptt-length must be 0: DL4J's truncated BPTT leaves a many-to-one network untrained. */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +36,8 @@ import java.util.regex.Pattern;
  *   <li>The Subject keeps its text; RFC 2047 encoded-words ({@code =?charset?Q?...?=} and
  *       {@code =?charset?B?...?=}) are decoded and the whitespace between two adjacent ones is
  *       dropped. Raw 8-bit header bytes are read with the message's charset.</li>
+ *   <li>Other top-level headers are kept only when asked for by name
+ *       ({@link #parse(byte[], List)}), each as one {@code Name: value} line.</li>
  *   <li>Bodies are walked by {@code Content-Type}: of a {@code multipart/alternative} the
  *       {@code text/plain} part is taken, else {@code text/html}, else the first part that
  *       yields text; of any other {@code multipart/*} every part that yields text is joined;
@@ -60,6 +63,8 @@ public final class MailParser {
 
     /** Deepest multipart / message nesting that is still read. */
     public static final int MAX_DEPTH = 12;
+    /** Longest kept header value, in characters; the rest is cut. */
+    public static final int MAX_HEADER_CHARS = 200;
 
     /** Charset names that mean "not stated": read with the UTF-8 / ISO-8859-1 fallback. */
     private static final Set<String> UNSTATED = Set.of("us-ascii", "ascii", "default",
@@ -72,6 +77,8 @@ public final class MailParser {
             "x-gbk", "GBK");
     private static final Pattern ENCODED_WORD =
             Pattern.compile("=\\?([^?\\s]+)\\?([bBqQ])\\?([^?\\s]*)\\?=");
+    /** An RFC 5322 field name: printable US-ASCII except the colon. */
+    private static final Pattern FIELD_NAME = Pattern.compile("[!-9;-~]+");
     private static final Pattern HTML_SNIFF =
             Pattern.compile("<\\s*(html|body)\\b", Pattern.CASE_INSENSITIVE);
 
@@ -110,19 +117,73 @@ public final class MailParser {
     }
 
     /**
-     * Parses one raw message. Never fails on malformed input: whatever cannot be read as MIME
-     * is read as plain text.
+     * Parses one raw message without keeping any header but the Subject. Never fails on
+     * malformed input: whatever cannot be read as MIME is read as plain text.
      *
      * @param raw the message exactly as stored (headers, empty line, body), not null
      * @return the decoded subject and body, and the number of replaced bytes
      */
     public static ParsedMail parse(byte[] raw) {
+        return parse(raw, List.of());
+    }
+
+    /**
+     * Parses one raw message and keeps the named top-level headers as text, as a spam filter
+     * reads the sender, the mail program and the kind of content besides the words. Never fails
+     * on malformed input.
+     *
+     * <p>Each named header present in the message becomes one line {@code Name: value}, in the
+     * order of {@code headers}, with the name as given: RFC 2047 encoded-words decoded, folding
+     * and whitespace runs collapsed to single spaces, cut to {@value #MAX_HEADER_CHARS}
+     * characters so one forged header cannot crowd out the body. {@code Content-Type} keeps only
+     * its media type and {@code charset} ({@code text/html; charset=gb2312}): its other
+     * parameters, such as the boundary, are random strings. Missing or blank headers give no
+     * line.
+     *
+     * @param raw     the message exactly as stored (headers, empty line, body), not null
+     * @param headers header names to keep (case-insensitive, each a valid RFC 5322 field name,
+     *                no duplicates, not {@code Subject}, which is always kept); empty for none
+     * @return the decoded subject, the kept header lines, the body, and the number of replaced
+     *         bytes
+     * @throws IllegalArgumentException for an invalid, duplicate or {@code Subject} header name
+     */
+    public static ParsedMail parse(byte[] raw, List<String> headers) {
         Objects.requireNonNull(raw, "raw");
+        checkHeaderNames(headers);
         MailParser parser = new MailParser();
         Entity message = Entity.parse(raw, 0, raw.length, true);
         String subject = parser.subject(message);
+        String kept = parser.headerLines(message, headers);
         String body = parser.text(message, "text/plain", 0);
-        return new ParsedMail(tidy(subject).replace('\n', ' '), tidy(body), parser.replaced);
+        return new ParsedMail(tidy(subject).replace('\n', ' '), kept, tidy(body), parser.replaced);
+    }
+
+    /**
+     * Checks a list of header names to keep.
+     *
+     * @param headers header names
+     * @throws IllegalArgumentException naming the first name that is not a valid RFC 5322 field
+     *                                  name, a duplicate (case-insensitive) or {@code Subject}
+     */
+    public static void checkHeaderNames(List<String> headers) {
+        Objects.requireNonNull(headers, "headers");
+        Set<String> seen = new HashSet<>();
+        for (String name : headers) {
+            if (name == null || !FIELD_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("header name '" + name + "' is not allowed;"
+                        + " allowed: a mail header field name (printable ASCII without spaces or"
+                        + " ':'), e.g. From, Content-Type, X-Mailer");
+            }
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.equals("subject")) {
+                throw new IllegalArgumentException("header name '" + name + "' is not allowed:"
+                        + " the Subject is always kept, as the text's first line");
+            }
+            if (!seen.add(lower)) {
+                throw new IllegalArgumentException("header name '" + name + "' is listed twice"
+                        + " in " + headers);
+            }
+        }
     }
 
     /**
@@ -154,6 +215,40 @@ public final class MailParser {
         String charset = ContentType.parse(message.header("content-type"), "text/plain")
                 .param("charset");
         return decodeHeader(value, charset);
+    }
+
+    /** The kept header lines of the message, {@code Name: value} each, joined by newlines. */
+    private String headerLines(Entity message, List<String> names) {
+        if (names.isEmpty()) {
+            return "";
+        }
+        String charset = ContentType.parse(message.header("content-type"), "text/plain")
+                .param("charset");
+        StringBuilder lines = new StringBuilder();
+        for (String name : names) {
+            String raw = message.header(name.toLowerCase(Locale.ROOT));
+            if (raw == null || raw.isBlank()) {
+                continue;
+            }
+            String value;
+            if (name.equalsIgnoreCase("content-type")) {
+                ContentType type = ContentType.parse(raw, "text/plain");
+                String typeCharset = type.param("charset");
+                value = type.mime() + (typeCharset == null || typeCharset.isBlank() ? ""
+                        : "; charset=" + typeCharset.trim().toLowerCase(Locale.ROOT));
+            } else {
+                value = decodeHeader(raw, charset);
+            }
+            value = SPACES.matcher(value.replaceAll("[\\r\\n]+", " ")).replaceAll(" ").strip();
+            if (value.length() > MAX_HEADER_CHARS) {
+                value = value.substring(0, MAX_HEADER_CHARS);
+            }
+            if (!value.isEmpty()) {
+                lines.append(lines.length() == 0 ? "" : "\n").append(name).append(": ")
+                        .append(value);
+            }
+        }
+        return lines.toString();
     }
 
     /** The text of one entity, by its content type. */

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * into a DataFrame with one row per message:
  * <ul>
  *   <li>{@value #ID} (string): {@code <group>/NNNNN};</li>
- *   <li>{@value #TEXT} (string): the subject, a newline, the body, as {@link MailParser}
- *       decodes them from the raw bytes;</li>
+ *   <li>{@value #TEXT} (string): the subject, a newline, the kept header lines if any
+ *       ({@code Name: value}, see {@link MailParser#parse(byte[], List)}) and a newline, then
+ *       the body, as {@link MailParser} decodes them from the raw bytes;</li>
  *   <li>{@value #LABEL} (string): {@code spam} for groups named {@code spam*}, {@code ham}
  *       for groups whose name holds {@code ham};</li>
  *   <li>{@value #GROUP} (string): the group folder.</li>
@@ -62,6 +63,7 @@ public final class SpamAssassinCorpus {
     private static final int TASKS_PER_CORE = 2;
     private static final StructType PARSED = new StructType()
             .add("subject", DataTypes.StringType, false)
+            .add("headers", DataTypes.StringType, false)
             .add("body", DataTypes.StringType, false)
             .add("replaced", DataTypes.IntegerType, false);
 
@@ -85,18 +87,34 @@ public final class SpamAssassinCorpus {
     }
 
     /**
-     * Reads the corpus, counting messages per label and group and replaced bytes (one pass),
-     * and logs the counts.
+     * Reads the corpus keeping no header but the Subject; see {@link #read(SparkSession, String,
+     * List)}.
      *
      * @param spark  the session
      * @param folder the folder holding the group folders, local or a Hadoop URI
      * @return the table and the counts
-     * @throws IllegalArgumentException if the folder holds no {@code .txt} messages, or
-     *                                  messages outside a ham or spam group folder
      */
     public static Result read(SparkSession spark, String folder) {
+        return read(spark, folder, List.of());
+    }
+
+    /**
+     * Reads the corpus, counting messages per label and group and replaced bytes (one pass),
+     * and logs the counts.
+     *
+     * @param spark   the session
+     * @param folder  the folder holding the group folders, local or a Hadoop URI
+     * @param headers top-level headers kept as text lines after the subject (see
+     *                {@link MailParser#parse(byte[], List)}); empty for none
+     * @return the table and the counts
+     * @throws IllegalArgumentException if the folder holds no {@code .txt} messages, or
+     *                                  messages outside a ham or spam group folder, or for an
+     *                                  invalid header name
+     */
+    public static Result read(SparkSession spark, String folder, List<String> headers) {
         Objects.requireNonNull(spark, "spark");
         Objects.requireNonNull(folder, "folder");
+        MailParser.checkHeaderNames(headers);
         // Spark packs small files by a 4 MB open cost, ~30 mails per task: far more tasks than
         // cores for a corpus of thousands. A few tasks per core read it 3-4x faster.
         int tasks = Math.max(1, spark.sparkContext().defaultParallelism() * TASKS_PER_CORE);
@@ -109,11 +127,14 @@ public final class SpamAssassinCorpus {
         Column group = regexp_extract(path, "([^/]+)/[^/]+$", 1);
         Column number = regexp_extract(path, "/([^/.]+)[^/]*$", 1);
         Column label = when(group.startsWith("spam"), SPAM).when(group.contains("ham"), HAM);
-        Column mail = udf(new Parse(), PARSED).apply(col("content"));
+        Column mail = udf(new Parse(headers), PARSED).apply(col("content"));
         Dataset<Row> parsed = files.select(path, group.as(GROUP), number.as("number"),
                         label.as(LABEL), mail.as("mail"))
                 .select(concat(col(GROUP), lit("/"), col("number")).as(ID),
-                        concat(col("mail.subject"), lit("\n"), col("mail.body")).as(TEXT),
+                        concat(col("mail.subject"), lit("\n"),
+                                when(col("mail.headers").equalTo(""), lit(""))
+                                        .otherwise(concat(col("mail.headers"), lit("\n"))),
+                                col("mail.body")).as(TEXT),
                         col(LABEL), col(GROUP), col("mail.replaced").as("replaced"), path);
 
         List<Row> perGroup = parsed.groupBy(col(GROUP), col(LABEL))
@@ -143,21 +164,27 @@ public final class SpamAssassinCorpus {
             withReplacements += g.getLong(4);
         }
         LOG.info("SpamAssassin corpus {}: {} messages, labels {}, groups {}; {} undecodable"
-                        + " bytes replaced in {} messages", folder, messages, labels, groups,
-                replaced, withReplacements);
+                        + " bytes replaced in {} messages; headers kept: {}", folder, messages,
+                labels, groups, replaced, withReplacements, headers);
         return new Result(parsed.select(ID, TEXT, LABEL, GROUP), messages,
                 Collections.unmodifiableMap(labels), Collections.unmodifiableMap(groups),
                 replaced, withReplacements);
     }
 
-    /** Raw message bytes to (subject, body, replaced bytes). */
+    /** Raw message bytes to (subject, kept header lines, body, replaced bytes). */
     private static final class Parse implements UDF1<byte[], Row> {
         private static final long serialVersionUID = 1L;
+        private final List<String> headers;
+
+        Parse(List<String> headers) {
+            this.headers = List.copyOf(headers);
+        }
 
         @Override
         public Row call(byte[] raw) {
-            ParsedMail mail = MailParser.parse(raw);
-            return RowFactory.create(mail.subject(), mail.body(), mail.replacedBytes());
+            ParsedMail mail = MailParser.parse(raw, headers);
+            return RowFactory.create(mail.subject(), mail.headers(), mail.body(),
+                    mail.replacedBytes());
         }
     }
 }

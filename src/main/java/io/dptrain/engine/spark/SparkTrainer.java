@@ -182,6 +182,8 @@ public final class SparkTrainer implements Trainer {
                 .mapPartitionsWithIndex(new RoundTask(runId, config, strategy, broadcast, epoch, roundInEpoch), true)
                 .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
+        // As on the replicas: the updater's per-epoch learning-rate schedule reads it (gradient averaging steps here).
+        net.setEpochCount(epoch - 1);
         strategy.apply(net, sum);
         broadcast.destroy();
         long t3 = System.nanoTime();

@@ -4,10 +4,12 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.Charset;
 import java.util.Base64;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -71,6 +73,58 @@ class MailParserTest {
         ParsedMail m = MailParser.parse(mail("From: a@b.example", "", "hello"));
         assertThat(m.subject()).isEmpty();
         assertThat(m.text()).isEqualTo("\nhello");
+    }
+
+    @Test
+    void keepsTheAskedHeadersAsLinesInTheAskedOrder() {
+        byte[] raw = mail(
+                "From spammer@example.com  Thu Aug 22 13:17:22 2002",
+                "Received: from relay.example (relay.example [10.0.0.1])",
+                "From: =?ISO-8859-1?Q?Ren=E9?= Deals",
+                "   <deals@cheap-pills.example>",
+                "To: victim@example.org",
+                "Subject: Save 80%",
+                "X-Mailer: Mass   Mailer 5.0",
+                "Content-Type: TEXT/HTML; boundary=\"----=_x_1234\"; Charset=\"GB2312\"",
+                "",
+                "<html><body>Buy <b>now</b></body></html>");
+
+        ParsedMail m = MailParser.parse(raw, List.of("x-mailer", "From", "User-Agent", "Content-Type"));
+
+        // Name as asked, RFC 2047 decoded, folding and space runs collapsed; the missing
+        // User-Agent gives no line; Content-Type keeps its media type and charset only.
+        assertThat(m.headers()).isEqualTo("x-mailer: Mass Mailer 5.0\n"
+                + "From: René Deals <deals@cheap-pills.example>\n"
+                + "Content-Type: text/html; charset=gb2312");
+        assertThat(m.text()).isEqualTo("Save 80%\n" + m.headers() + "\nBuy now");
+        assertThat(MailParser.parse(raw).headers()).isEmpty();
+        assertThat(MailParser.parse(raw).text()).isEqualTo("Save 80%\nBuy now");
+    }
+
+    @Test
+    void cutsLongHeaderValuesAndSkipsBlankOnes() {
+        ParsedMail m = MailParser.parse(mail(
+                "Subject: s",
+                "X-Mailer: " + "x".repeat(500),
+                "User-Agent:   ",
+                "",
+                "body"), List.of("X-Mailer", "User-Agent"));
+
+        assertThat(m.headers()).isEqualTo("X-Mailer: " + "x".repeat(MailParser.MAX_HEADER_CHARS));
+    }
+
+    @Test
+    void rejectsBadHeaderNames() {
+        byte[] raw = mail("Subject: s", "", "body");
+        assertThatThrownBy(() -> MailParser.parse(raw, List.of("From", "Bad Name")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("header name 'Bad Name' is not allowed");
+        assertThatThrownBy(() -> MailParser.parse(raw, List.of("From", "from")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("header name 'from' is listed twice");
+        assertThatThrownBy(() -> MailParser.parse(raw, List.of("Subject")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Subject is always kept");
     }
 
     @Test
@@ -244,7 +298,7 @@ class MailParserTest {
 
     @Test
     void malformedInputNeverFails() {
-        assertThat(MailParser.parse(new byte[0])).isEqualTo(new ParsedMail("", "", 0));
+        assertThat(MailParser.parse(new byte[0])).isEqualTo(new ParsedMail("", "", "", 0));
         assertThat(MailParser.parse(mail("no headers at all, just text")).body())
                 .isEqualTo("no headers at all, just text");
         assertThat(MailParser.parse(mail("Content-Type: multipart/mixed; boundary=zz", "",

@@ -49,6 +49,30 @@ class SpamAssassinCorpusTest extends LocalSparkTest {
     }
 
     @Test
+    void keepsTheAskedHeadersBetweenSubjectAndBody() {
+        SpamAssassinCorpus.Result corpus = SpamAssassinCorpus.read(spark(),
+                TextFixtures.spamMini().toString(), List.of("From", "Content-Type", "X-Mailer", "User-Agent"));
+
+        assertThat(corpus.count()).isEqualTo(43);
+        Row ham = corpus.messages().where(col("id").equalTo("hard-ham-1/00183")).first();
+        assertThat(ham.getString(1)).startsWith("[SAtalk] OT: Can Weblogs Reach Ronald Scelson?\n"
+                + "From: \"rODbegbie\" <rOD@arsecandle.org>\n"
+                + "Content-Type: multipart/signed\n"
+                + "X-Mailer: Microsoft Outlook Express 6.00.2600.0000\n"
+                + "Made me chuckle.");
+        Row spam = corpus.messages().where(col("id").equalTo("spam-2/00977")).first();
+        assertThat(spam.getString(1)).startsWith("上次是你找我嗎?\n"
+                + "From: coolman@giga.net.tw\n"
+                + "Content-Type: multipart/related\n"
+                + "X-Mailer: 2DgDIOn5nwogS5Q\n"
+                + "如何在家中利用網路兼職創業");
+        assertThatThrownBy(() -> SpamAssassinCorpus.read(spark(), TextFixtures.spamMini().toString(),
+                List.of("Received", "received")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("header name 'received' is listed twice");
+    }
+
+    @Test
     void rejectsFolderWithoutMessages() throws IOException {
         Files.writeString(dir.resolve("00001.abc.json"), "{}");
         assertThatThrownBy(() -> SpamAssassinCorpus.read(spark(), dir.toString()))

@@ -112,6 +112,38 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
         }
     }
 
+    /**
+     * The per-epoch learning-rate decay reads the network's epoch counter: gradient averaging steps on the
+     * driver's network, so the driver must keep that counter as the single-process trainer does, or its second
+     * epoch would train at the undecayed rate.
+     */
+    @Test
+    void gradientAveragingDecaysTheLearningRatePerEpochAsSingleProcessDoes() {
+        DptrainConfig config = config("mlp", "adam", "gradient-averaging", 2, "train.epochs=2",
+                "train.learning-rate-decay=0.25");
+        Shards shards = shards(config);
+        try {
+            List<Shard> content = shards.collect();
+            List<DataSet> first = content.get(0).examples().minibatches(BATCH, Networks.dataType(config));
+            List<DataSet> second = content.get(1).examples().minibatches(BATCH, Networks.dataType(config));
+            List<DataSet> merged = new ArrayList<>();
+            for (int j = 0; j < first.size(); j++) {
+                merged.add(DataSet.merge(List.of(first.get(j), second.get(j))));
+            }
+
+            TrainingResult distributed = trainOnShards(config, shards);
+            TrainingResult local = new SingleProcessTrainer(config).fit(merged, ROWS);
+            DptrainConfig constant = config("mlp", "adam", "single-process", 1, "train.epochs=2");
+            TrainingResult undecayed = new SingleProcessTrainer(constant).fit(merged, ROWS);
+
+            assertThat(distributed.rounds()).hasSize(2 * 20);
+            assertClose(distributed.model().params(), local.model().params(), 1e-5);
+            assertThat(relativeDifference(local.model().params(), undecayed.model().params())).isGreaterThan(1e-3);
+        } finally {
+            shards.release();
+        }
+    }
+
     @Test
     void parameterAveragingWithOneWorkerEqualsSingleProcess() {
         DptrainConfig config = config("lenet", "adam", "parameter-averaging", 1, "train.epochs=2",
