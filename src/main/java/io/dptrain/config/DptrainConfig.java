@@ -25,6 +25,20 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /** Prefix of every key. */
     public static final String ROOT = "dptrain";
 
+    /**
+     * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
+     * gradient averaging (one gradient, one step per round) cannot reproduce and dl4j-spark is not checked for.
+     */
+    public DptrainConfig {
+        int tbptt = model.tbpttLength();
+        if (tbptt > 0 && (engine.mode() == EngineMode.GRADIENT_AVERAGING || engine.mode() == EngineMode.DL4J_SPARK)) {
+            throw new ConfigException("dptrain.engine.mode = " + engine.mode().configName() + " is not allowed with "
+                    + model.tbpttKey() + " = " + tbptt + "; allowed: parameter-averaging or single-process (truncated "
+                    + "BPTT takes one updater step per segment, gradient averaging one per round), or set "
+                    + model.tbpttKey() + " = 0");
+        }
+    }
+
     /** Builds the configuration from a resolved HOCON tree rooted at {@code dptrain}. */
     static DptrainConfig from(Config c) {
         return new DptrainConfig(Data.from(c.getConfig("data")), Model.from(c.getConfig("model")),
@@ -71,6 +85,20 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /** The network: a preset, its precision and the sizes of each preset. */
     public record Model(Preset preset, Precision dataType, Mlp mlp, LeNet lenet, VggMini vggMini, Rnn rnn, Lstm lstm)
             implements Serializable {
+        /** The preset's truncated-BPTT segment length; 0 = full BPTT (always for the image presets). */
+        public int tbpttLength() {
+            return switch (preset) {
+                case RNN -> rnn.tbpttLength();
+                case LSTM -> lstm.tbpttLength();
+                default -> 0;
+            };
+        }
+
+        /** The key of {@link #tbpttLength()} for messages. */
+        public String tbpttKey() {
+            return "dptrain.model." + (preset == Preset.LSTM ? "lstm" : "rnn") + ".tbptt-length";
+        }
+
         static Model from(Config c) {
             return new Model(Check.oneOf("dptrain.model.preset", c.getString("preset"), Preset.class),
                     Check.oneOf("dptrain.model.data-type", c.getString("data-type"), Precision.class),
@@ -124,13 +152,15 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      *
      * @param embeddingSize units of each word vector
      * @param hiddenSize    units of the state h_t; more remember more but train slower
-     * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
+     * @param tbpttLength   0 = full backpropagation through time; L > 0 = truncated BPTT in segments of L steps
+     *                      (the net then ends in a per-step output, loss only at the last real step): cheaper
+     *                      per update on long texts, but no gradient reaches back more than L steps
      */
     public record Rnn(int embeddingSize, int hiddenSize, int tbpttLength) implements Serializable {
         public Rnn {
             Check.atLeast("dptrain.model.rnn.embedding-size", embeddingSize, 1);
             Check.atLeast("dptrain.model.rnn.hidden-size", hiddenSize, 1);
-            requireFullBptt("dptrain.model.rnn.tbptt-length", tbpttLength);
+            Check.atLeast("dptrain.model.rnn.tbptt-length", tbpttLength, 0);
         }
     }
 
@@ -144,7 +174,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param bidirectional also read each sequence backwards and concatenate both directions: about 2x the cost
      * @param pooling       last real step, or max / mean over the real steps
      * @param dropout       probability of dropping each input unit of every LSTM layer in training, in [0, 1)
-     * @param tbpttLength   must be 0, full backpropagation through time (DL4J truncates only per-step labels)
+     * @param tbpttLength   as {@link Rnn#tbpttLength()}; L > 0 needs pooling = last and no bidirectional layers
      */
     public record Lstm(int embeddingSize, int hiddenSize, int layers, boolean bidirectional, SequencePooling pooling,
                        double dropout, int tbpttLength) implements Serializable {
@@ -155,22 +185,13 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             if (!(dropout >= 0 && dropout < 1)) {
                 throw new ConfigException("dptrain.model.lstm.dropout must be in [0, 1), got " + dropout);
             }
-            requireFullBptt("dptrain.model.lstm.tbptt-length", tbpttLength);
-        }
-    }
-
-    /**
-     * Truncated BPTT is refused for the text presets. Both classify a whole sequence (labels {@code [n, classes]},
-     * one per sequence), and DL4J 1.0.0-M2 truncates only sequence outputs (labels {@code [n, classes, T]}):
-     * {@code MultiLayerNetwork.fit} skips a minibatch with 2-D labels after a log warning, so nothing would train.
-     * The key stays so that a sequence-output preset can map it to DL4J's {@code BackpropType.TruncatedBPTT}.
-     */
-    private static void requireFullBptt(String key, int tbpttLength) {
-        if (tbpttLength != 0) {
-            throw new ConfigException(key + " = " + tbpttLength + " is not allowed; allowed: 0 (full backpropagation "
-                    + "through time). The rnn and lstm presets label a whole sequence, and DL4J truncates BPTT only for "
-                    + "per-step labels: its fit skips whole-sequence labels with a warning and trains nothing. "
-                    + "Bound the cost of full BPTT with dptrain.data.max-length instead.");
+            Check.atLeast("dptrain.model.lstm.tbptt-length", tbpttLength, 0);
+            if (tbpttLength > 0 && (bidirectional || pooling != SequencePooling.LAST)) {
+                throw new ConfigException("dptrain.model.lstm.tbptt-length = " + tbpttLength + " is not allowed with "
+                        + "dptrain.model.lstm.bidirectional = " + bidirectional + " and dptrain.model.lstm.pooling = "
+                        + pooling.configName() + "; allowed: 0, or L > 0 with bidirectional = false and pooling = last "
+                        + "(truncated BPTT runs forward in segments, so it cannot read backwards or pool a whole text)");
+            }
         }
     }
 

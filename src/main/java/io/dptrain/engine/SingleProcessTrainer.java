@@ -10,6 +10,7 @@ import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ExampleSet;
 import io.dptrain.engine.spark.Shards;
 import io.dptrain.model.Networks;
+import io.dptrain.model.SequenceOutputs;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -49,7 +50,8 @@ public final class SingleProcessTrainer implements Trainer {
         } finally {
             shards.release();
         }
-        return fit(examples.minibatches(config.train().batchSize(), Networks.dataType(config)), examples.count());
+        return fit(SequenceOutputs.forTraining(
+                examples.minibatches(config.train().batchSize(), Networks.dataType(config)), config), examples.count());
     }
 
     /** Trains on ready minibatches (used by tests that compare engines batch for batch). */

@@ -5,6 +5,7 @@ import io.dptrain.config.ConfigException;
 import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.SequencePooling;
 import io.dptrain.config.DptrainConfig;
+import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -21,6 +22,7 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
@@ -57,9 +59,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * exactly {@code max-length} columns; DL4J also accepts {@code [n, 1, max-length]}.
  *
  * <p>Gradient clipping ({@code dptrain.train.gradient-clipping}) applies to every layer, the cure for
- * exploding gradients through time. Backpropagation through time is always full: DL4J's truncated
- * BPTT only works for per-step labels {@code [n, classes, T]}, so the configuration refuses a
- * non-zero {@code tbptt-length} for these whole-sequence presets.
+ * exploding gradients through time. With {@code tbptt-length} L > 0 (rnn, or lstm with pooling last and
+ * no bidirectional layer) the network ends instead in a per-step softmax {@link RnnOutputLayer} trained
+ * with DL4J's truncated BPTT in segments of L steps: DL4J truncates only per-step labels
+ * {@code [n, classes, T]}, so such a network takes the layout of {@link SequenceOutputs}: features
+ * {@code [n, 1, T]}, the one-hot label at each example's last real step only, masked elsewhere.
  */
 public final class Networks {
     /** LeNet's two 5x5 valid convolutions and two 2x2 pools need 16 pixels to leave a 1x1 map. */
@@ -103,6 +107,19 @@ public final class Networks {
             case VGG_MINI -> vggMini(layers, model.vggMini(), data);
             case RNN -> rnn(layers, model.rnn(), data);
             case LSTM -> lstm(layers, model.lstm(), data);
+        }
+        int tbptt = model.tbpttLength();
+        if (tbptt > 0) {
+            // Truncated BPTT needs per-step outputs; the data puts the label (and loss) at the last real step only.
+            return layers.layer(new RnnOutputLayer.Builder(loss(train.loss()))
+                            .nOut(data.classes())
+                            .activation(Activation.SOFTMAX)
+                            .weightInit(WeightInit.XAVIER)
+                            .build())
+                    .backpropType(BackpropType.TruncatedBPTT)
+                    .tBPTTForwardLength(tbptt)
+                    .tBPTTBackwardLength(tbptt)
+                    .build();
         }
         return layers.layer(new OutputLayer.Builder(loss(train.loss()))
                         .nOut(data.classes())
@@ -188,15 +205,16 @@ public final class Networks {
 
     /** Embedding, one tanh cell h_t = tanh(W x_t + R h_{t-1} + b), i.e. W [x_t; h_{t-1}], at its last real step. */
     private static void rnn(ListBuilder layers, DptrainConfig.Rnn rnn, DptrainConfig.Data data) {
-        layers.layer(embedding(rnn.embeddingSize(), data))
-                .layer(new LastTimeStep(new SimpleRnn.Builder().nOut(rnn.hiddenSize()).activation(Activation.TANH)
-                        .weightInit(WeightInit.XAVIER).build()))
+        Layer cell = new SimpleRnn.Builder().nOut(rnn.hiddenSize()).activation(Activation.TANH)
+                .weightInit(WeightInit.XAVIER).build();
+        layers.layer(embedding(rnn.embeddingSize(), data, rnn.tbpttLength()))
+                .layer(rnn.tbpttLength() > 0 ? cell : new LastTimeStep(cell))
                 .setInputType(tokenIds(data));
     }
 
     /** Embedding, stacked (optionally bidirectional) LSTM layers, then the last real step or masked pooling. */
     private static void lstm(ListBuilder layers, DptrainConfig.Lstm lstm, DptrainConfig.Data data) {
-        layers.layer(embedding(lstm.embeddingSize(), data));
+        layers.layer(embedding(lstm.embeddingSize(), data, lstm.tbpttLength()));
         for (int i = 0; i < lstm.layers(); i++) {
             LSTM.Builder builder = new LSTM.Builder().nOut(lstm.hiddenSize()).activation(Activation.TANH)
                     .weightInit(WeightInit.XAVIER);
@@ -210,7 +228,8 @@ public final class Networks {
                 cell = new Bidirectional(Bidirectional.Mode.CONCAT, cell);
             }
             boolean top = i == lstm.layers() - 1;
-            layers.layer(top && lstm.pooling() == SequencePooling.LAST ? new LastTimeStep(cell) : cell);
+            boolean lastStep = top && lstm.pooling() == SequencePooling.LAST && lstm.tbpttLength() == 0;
+            layers.layer(lastStep ? new LastTimeStep(cell) : cell);
         }
         switch (lstm.pooling()) {
             case LAST -> { }
@@ -222,11 +241,12 @@ public final class Networks {
 
     /**
      * Token ids to learned vectors: {@code [n, T]} ids to {@code [n, size, T]}. No bias, which would only shift
-     * every word alike; the length is fixed so a table prepared with another max-length fails loudly.
+     * every word alike; the length is fixed so a table prepared with another max-length fails loudly, except
+     * under truncated BPTT, which feeds segments of tbptt-length steps (the table's shape is checked anyway).
      */
-    private static EmbeddingSequenceLayer embedding(int size, DptrainConfig.Data data) {
+    private static EmbeddingSequenceLayer embedding(int size, DptrainConfig.Data data, int tbpttLength) {
         return new EmbeddingSequenceLayer.Builder().nOut(size)
-                .inputLength(data.maxLength()).inferInputLength(false).hasBias(false)
+                .inputLength(data.maxLength()).inferInputLength(tbpttLength > 0).hasBias(false)
                 .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build();
     }
 

@@ -1,6 +1,7 @@
 package io.dptrain.predict;
 
 import io.dptrain.data.text.Vocabulary;
+import io.dptrain.model.SequenceOutputs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -146,7 +147,8 @@ final class PartitionPredictor implements MapPartitionsFunction<Row, Row> {
             double[][] probabilities;
             try (INDArray features = array(ids, n); INDArray featuresMask = array(mask, n);
                  INDArray out = net.output(features, false, featuresMask, null)) {
-                probabilities = out.toDoubleMatrix();
+                // A truncated-BPTT network answers at every step; its answer is the one at the last real step.
+                probabilities = SequenceOutputs.atLastStep(out, featuresMask).toDoubleMatrix();
             }
             for (int i = 0; i < n; i++) {
                 ready.add(row(batch.get(i), probabilities[i]));

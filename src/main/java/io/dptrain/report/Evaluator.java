@@ -1,6 +1,8 @@
 package io.dptrain.report;
 
 import io.dptrain.data.ExampleSet;
+import io.dptrain.model.SequenceOutputs;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -31,7 +33,10 @@ public final class Evaluator {
     public EvaluationReport evaluate(MultiLayerNetwork net) {
         Evaluation eval = new Evaluation(classes);
         for (DataSet batch : batches) {
-            eval.eval(batch.getLabels(), net.output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), null));
+            INDArray mask = batch.getFeaturesMaskArray();
+            // A truncated-BPTT network answers at every step; its answer is the one at the last real step.
+            eval.eval(batch.getLabels(),
+                    SequenceOutputs.atLastStep(net.output(batch.getFeatures(), false, mask, null), mask));
         }
         return EvaluationReport.of(eval);
     }

@@ -275,7 +275,7 @@ class TextNetworksTest {
                 .hasMessage("dptrain.model.lstm.dropout must be in [0, 1), got 1.0");
     }
 
-    /** Why tbptt-length must be 0: DL4J's truncated BPTT leaves a many-to-one network untrained. */
+    /** Why tbptt-length > 0 needs per-step labels: DL4J's truncated BPTT skips whole-sequence labels. */
     @Test
     void dl4jTruncatedBpttSkipsWholeSequenceLabels() {
         MultiLayerConfiguration conf = Networks.configuration(tiny(LSTM_LAST));
@@ -334,17 +334,6 @@ class TextNetworksTest {
                 .hasMessage("dptrain.data.vocabulary-size must be >= 3, got 2");
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("model.lstm.pooling=sum")))
                 .hasMessage("dptrain.model.lstm.pooling = 'sum' is not allowed; allowed: last, max, avg");
-    }
-
-    @Test
-    void truncatedBpttIsRefusedWithTheReason() {
-        for (String section : List.of("rnn", "lstm")) {
-            assertThatThrownBy(() -> ConfigLoader.load(null, List.of("model." + section + ".tbptt-length=20")))
-                    .isInstanceOf(ConfigException.class)
-                    .hasMessageStartingWith("dptrain.model." + section + ".tbptt-length = 20 is not allowed; "
-                            + "allowed: 0 (full backpropagation through time)")
-                    .hasMessageContaining("dptrain.data.max-length");
-        }
     }
 
     @Test

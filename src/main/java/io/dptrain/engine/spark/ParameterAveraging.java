@@ -9,7 +9,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * local minibatch steps (plain DL4J fit, updater included), and the driver averages the resulting
  * parameters weighted by the examples each replica processed (a replica whose shard ran out of
  * batches in the epoch's last round counts zero). With {@code averageUpdater} the updater state is
- * broadcast and averaged the same way; otherwise each replica keeps its own.
+ * broadcast and averaged the same way; otherwise each replica keeps its own. A truncated-BPTT network
+ * ({@code tbptt-length} > 0) trains its batches the same way: DL4J's fit runs the segments.
  */
 final class ParameterAveraging implements SyncStrategy {
     private static final long serialVersionUID = 1L;
@@ -55,7 +56,9 @@ final class ParameterAveraging implements SyncStrategy {
             return RoundSum.empty();
         }
         INDArray updater = averageUpdater ? replica.updaterState() : null;
-        return RoundSum.of(FlatVector.of(net.params()), FlatVector.of(updater), examples, lossSum, examples, steps);
+        // Updater steps, not minibatches: truncated BPTT takes one per segment (Adam's bias correction counts them).
+        int updates = net.getIterationCount() - state.iteration();
+        return RoundSum.of(FlatVector.of(net.params()), FlatVector.of(updater), examples, lossSum, examples, updates);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.dptrain.engine.spark;
 import io.dptrain.Seeds;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.model.Networks;
+import io.dptrain.model.SequenceOutputs;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +26,8 @@ final class Replica {
 
     Replica(DptrainConfig config, Shard shard) {
         this.net = Networks.create(config);
-        this.batches = shard.examples().minibatches(config.train().batchSize(), Networks.dataType(config));
+        this.batches = SequenceOutputs.forTraining(
+                shard.examples().minibatches(config.train().batchSize(), Networks.dataType(config)), config);
         this.seed = config.train().seed();
     }
 

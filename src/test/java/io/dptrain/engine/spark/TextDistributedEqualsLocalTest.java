@@ -11,12 +11,14 @@ import io.dptrain.data.text.Vocabulary;
 import io.dptrain.engine.SingleProcessTrainer;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;
+import io.dptrain.model.SequenceOutputs;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -99,6 +101,42 @@ class TextDistributedEqualsLocalTest extends LocalSparkTest {
 
             assertThat(distributed.rounds()).hasSize(20);
             assertClose(distributed.model().params(), local.model().params(), tolerance);
+            assertThat(DistributedEqualsLocalTest.relativeDifference(distributed.model().params(),
+                    Networks.create(config).params())).as("training moved the parameters").isGreaterThan(1e-3);
+        } finally {
+            shards.release();
+        }
+    }
+
+    /**
+     * Truncated BPTT in the parameter-averaging engine: one worker taking k = 3 local steps per round trains
+     * exactly as single-process on the same per-step batches (DL4J's fit runs the segments in both, and the
+     * driver's iteration count follows the updater steps, one per segment, for Adam's bias correction).
+     */
+    @Test
+    void truncatedBpttParameterAveragingWithOneWorkerEqualsSingleProcess() {
+        LabeledTexts labeled = TextTable.fromTable(texts(), "text", "label");
+        Vocabulary vocabulary = Vocabulary.build(labeled, 50, 1);
+        Dataset<Row> table = TextTable.prepare(labeled, vocabulary, MAX_LENGTH).table();
+        DptrainConfig config = ConfigLoader.load(null, List.of("model.preset=lstm", "model.data-type=double",
+                "model.lstm.embedding-size=4", "model.lstm.hidden-size=5", "model.lstm.tbptt-length=4",
+                "data.classes=2", "data.max-length=" + MAX_LENGTH, "data.vocabulary-size=" + vocabulary.size(),
+                "train.updater=adam", "train.learning-rate=0.01", "train.batch-size=" + BATCH, "train.epochs=2",
+                "engine.mode=parameter-averaging", "engine.workers=1", "engine.local-steps=3"));
+
+        Shards shards = Shards.build(table, 1, TrainingData.codec(table, config), config.train().seed());
+        try {
+            List<DataSet> batches = SequenceOutputs.forTraining(
+                    shards.collect().get(0).examples().minibatches(BATCH, Networks.dataType(config)), config);
+            assertThat(batches.get(0).getLabels().rank()).as("per-step labels").isEqualTo(3);
+
+            TrainingResult distributed = new SparkTrainer(spark(), config).train(
+                    JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config), shards, "text");
+            TrainingResult local = new SingleProcessTrainer(config).fit(batches, ROWS);
+
+            assertClose(distributed.model().params(), local.model().params(), 1e-8);
+            assertThat(distributed.model().getIterationCount()).isEqualTo(local.model().getIterationCount())
+                    .isGreaterThan(2 * batches.size());
             assertThat(DistributedEqualsLocalTest.relativeDifference(distributed.model().params(),
                     Networks.create(config).params())).as("training moved the parameters").isGreaterThan(1e-3);
         } finally {
