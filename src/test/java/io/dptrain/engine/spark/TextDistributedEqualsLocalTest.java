@@ -131,7 +131,7 @@ class TextDistributedEqualsLocalTest extends LocalSparkTest {
             assertThat(batches.get(0).getLabels().rank()).as("per-step labels").isEqualTo(3);
 
             TrainingResult distributed = new SparkTrainer(spark(), config).train(
-                    JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config), shards, "text");
+                    JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config), shards, "text-tbptt");
             TrainingResult local = new SingleProcessTrainer(config).fit(batches, ROWS);
 
             assertClose(distributed.model().params(), local.model().params(), 1e-8);
