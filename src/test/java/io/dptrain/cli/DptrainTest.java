@@ -1,5 +1,6 @@
 package io.dptrain.cli;
 
+import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -9,10 +10,7 @@ import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.report.RunOutput;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,42 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DptrainTest extends LocalSparkTest {
 
-    /** A command's exit code and what it printed. */
-    private record Outcome(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     @TempDir
     static Path shared;
 
     @TempDir
     Path tmp;
 
-    private static Outcome prepared;
-    private static Outcome trained;
+    private static CommandOutcome prepared;
+    private static CommandOutcome trained;
     private static String trainTable;
     private static String testTable;
     private static Path runDir;
-
-    private static Outcome dptrain(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            int code = Dptrain.run(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** The run's provenance.json as maps; Jackson trees are avoided, see io.dptrain.report.Json. */
     private static Map<String, Object> provenance() throws IOException {
@@ -148,7 +121,7 @@ class DptrainTest extends LocalSparkTest {
         Path input = csv(tmp, row(0, 0), row(2, 100), row(1, 250), row(2, 7));
         String out = tmp.resolve("table.parquet").toString();
 
-        Outcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
+        CommandOutcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
                 "--classes", "3", "--out", out, "--master", "local[2]");
 
         assertThat(o.code()).as(o.toString()).isZero();
@@ -181,7 +154,7 @@ class DptrainTest extends LocalSparkTest {
         Path input = csv(tmp, row(0, 0), row(7, 100), row(1, 250));
         Path out = tmp.resolve("table.parquet");
 
-        Outcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
+        CommandOutcome o = dptrain("prepare", "table", "--input", input.toString(), "--height", "4", "--width", "4",
                 "--classes", "3", "--out", out.toString(), "--master", "local[2]");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
@@ -212,7 +185,7 @@ class DptrainTest extends LocalSparkTest {
         assertThat(trained.code()).as(trained.toString()).isZero();
         double trainedAccuracy = ((Number) at(provenance(), "test", "accuracy")).doubleValue();
 
-        Outcome o = dptrain("evaluate", "--model", runDir.toString(), "--data", testTable, "--master", "local[2]");
+        CommandOutcome o = dptrain("evaluate", "--model", runDir.toString(), "--data", testTable, "--master", "local[2]");
 
         assertThat(o.code()).as(o.toString()).isZero();
         Matcher m = Pattern.compile("test accuracy (\\d\\.\\d{4}) on (\\d+) examples").matcher(o.out());
@@ -224,7 +197,7 @@ class DptrainTest extends LocalSparkTest {
 
     @Test
     void unknownSetKeyIsBadUsageNamingTheKey() {
-        Outcome o = dptrain("train", "--set", "train.epochz=2");
+        CommandOutcome o = dptrain("train", "--set", "train.epochz=2");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
         assertThat(o.err()).contains("train.epochz");
@@ -232,7 +205,7 @@ class DptrainTest extends LocalSparkTest {
 
     @Test
     void overrideWithoutEqualsIsBadUsage() {
-        Outcome o = dptrain("train", "--set", "train.epochs");
+        CommandOutcome o = dptrain("train", "--set", "train.epochs");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
         assertThat(o.err()).contains("train.epochs", "key=value");
@@ -242,7 +215,7 @@ class DptrainTest extends LocalSparkTest {
     void missingConfFileIsBadUsage() {
         Path missing = tmp.resolve("missing.conf");
 
-        Outcome o = dptrain("train", "--conf", missing.toString());
+        CommandOutcome o = dptrain("train", "--conf", missing.toString());
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
         assertThat(o.err()).contains(missing.toString(), "does not exist");
@@ -250,7 +223,7 @@ class DptrainTest extends LocalSparkTest {
 
     @Test
     void unknownOptionIsBadUsage() {
-        Outcome o = dptrain("train", "--epochs", "2");
+        CommandOutcome o = dptrain("train", "--epochs", "2");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
         assertThat(o.err()).contains("--epochs");
@@ -260,7 +233,7 @@ class DptrainTest extends LocalSparkTest {
     void evaluateWithoutAModelIsBadUsage() {
         Path missing = tmp.resolve("no-such-run");
 
-        Outcome o = dptrain("evaluate", "--model", missing.toString(), "--data", testTable, "--master", "local[2]");
+        CommandOutcome o = dptrain("evaluate", "--model", missing.toString(), "--data", testTable, "--master", "local[2]");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
         assertThat(o.err()).contains("no model at", missing.toString());

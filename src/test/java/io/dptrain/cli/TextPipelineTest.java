@@ -7,13 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,31 +25,12 @@ class TextPipelineTest extends LocalSparkTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome dptrain(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            return new Outcome(Dptrain.run(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void prepareTrainEvaluatePredict() throws Exception {
         spark();
         String fixture = Path.of(System.getProperty("dptrain.fixtures", "src/test/resources/fixtures"), "spam-mini")
                 .toString();
-        Outcome prepared = dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(),
+        CommandOutcome prepared = dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(),
                 "--max-length", "16", "--vocabulary-size", "300", "--min-count", "1", "--test-fraction", "0.25");
         assertThat(prepared.code()).as(prepared.err()).isZero();
         assertThat(prepared.out()).contains("read 43 mails", "classes found: {ham=22, spam=21}");
@@ -68,20 +47,20 @@ class TextPipelineTest extends LocalSparkTest {
             "--set", "model.preset=lstm", "--set", "model.lstm.embedding-size=8", "--set", "model.lstm.hidden-size=8",
             "--set", "train.batch-size=4", "--set", "train.epochs=2", "--set", "engine.mode=parameter-averaging",
             "--set", "engine.workers=2", "--set", "engine.local-steps=2", "--set", "output.dir=" + run};
-        Outcome trained = dptrain(train);
+        CommandOutcome trained = dptrain(train);
         assertThat(trained.code()).as(trained.err()).isZero();
         assertThat(trained.out()).contains("trained lstm (parameter-averaging)", "test accuracy:");
         assertThat(Path.of(run, RunOutput.VOCABULARY)).hasSameTextualContentAs(Path.of(prefix + "-vocabulary.txt"));
         assertThat(Files.readAllLines(Path.of(run, RunOutput.CLASSES))).containsExactly("ham", "spam");
 
-        Outcome evaluated = dptrain("evaluate", "--model", run, "--data", prefix + "-test.parquet");
+        CommandOutcome evaluated = dptrain("evaluate", "--model", run, "--data", prefix + "-test.parquet");
         assertThat(evaluated.code()).as(evaluated.err()).isZero();
         assertThat(evaluated.out()).contains("test accuracy", "on 11 examples");
 
         Path texts = tmp.resolve("new.txt");
         Files.writeString(texts, "Cheap pills, click now to win money!\nMinutes of the meeting are attached.\n\n");
         String predictions = tmp.resolve("predictions.csv").toString();
-        Outcome predicted = dptrain("predict", "--model", run, "--input", texts.toString(), "--format", "lines",
+        CommandOutcome predicted = dptrain("predict", "--model", run, "--input", texts.toString(), "--format", "lines",
                 "--out", predictions, "--out-format", "csv");
         assertThat(predicted.code()).as(predicted.err()).isZero();
         assertThat(predicted.out()).contains("predicted 3 texts");
@@ -98,13 +77,13 @@ class TextPipelineTest extends LocalSparkTest {
         String prefix = tmp.resolve("spam-assassin").toString();
         assertThat(dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(), "--max-length",
                 "16", "--vocabulary-size", "300", "--min-count", "1").code()).isZero();
-        Outcome badHeader = dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(),
+        CommandOutcome badHeader = dptrain("prepare", "spam-assassin", "--source", fixture, "--out", tmp.toString(),
                 "--headers", "From,Bad Name", "--overwrite");
         assertThat(badHeader.code()).isEqualTo(2);
         assertThat(badHeader.err()).contains("header name 'Bad Name' is not allowed");
         Path other = tmp.resolve("other-vocabulary.txt");
         Files.writeString(other, "dptrain-vocabulary 1 size=3\n<pad>\n<unk>\nspam\n");
-        Outcome trained = dptrain("train", "--set", "data.train=" + prefix + "-train.parquet",
+        CommandOutcome trained = dptrain("train", "--set", "data.train=" + prefix + "-train.parquet",
                 "--set", "data.test=" + prefix + "-test.parquet", "--set", "data.vocabulary=" + other,
                 "--set", "data.classes=2", "--set", "data.max-length=16", "--set", "data.vocabulary-size=300",
                 "--set", "model.preset=lstm", "--set", "output.dir=" + tmp.resolve("run"));

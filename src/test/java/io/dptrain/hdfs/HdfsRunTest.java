@@ -8,7 +8,7 @@ import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
 import io.dptrain.checkpoint.CheckpointStore;
-import io.dptrain.cli.Dptrain;
+import io.dptrain.cli.CommandOutcome;
 import io.dptrain.cli.TrainJob;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
@@ -31,11 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +42,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.dptrain.NdArrays.maxAbsDifference;
+import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,14 +66,6 @@ class HdfsRunTest {
     private static String trainTable;
     private static String testTable;
 
-    /** A command's exit code and what it printed. */
-    private record Outcome(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     @BeforeAll
     static void startHdfsAndSpark() {
         hdfs = MiniHdfs.start("run-test");
@@ -94,7 +85,7 @@ class HdfsRunTest {
 
         Path raw = hdfs.copyIn(Fixtures.fashionMnistMini(), "/raw/fashion-mnist");
         Path prepared = hdfs.path("/prepared");
-        Outcome prepare = dptrain("prepare", "fashion-mnist", "--source", raw.toString(), "--out",
+        CommandOutcome prepare = dptrain("prepare", "fashion-mnist", "--source", raw.toString(), "--out",
                 prepared.toString(), "--master", "local[2]");
         assertThat(prepare.code()).as(prepare.toString()).isZero();
         trainTable = new Path(prepared, "fashion-mnist-train.parquet").toString();
@@ -123,7 +114,7 @@ class HdfsRunTest {
         Path checkpoints = hdfs.path("/checkpoints/lenet");
         // 300 rows per shard in batches of 32: 10 batches, k = 2: 5 rounds per epoch, 10 in all.
         // Checkpoints after rounds 2, 4, 5 (epoch end), 6, 8 and 10 (epoch end); the 2 newest stay.
-        Outcome train = dptrain("train", "--set", "data.train=" + trainTable, "--set", "data.test=" + testTable,
+        CommandOutcome train = dptrain("train", "--set", "data.train=" + trainTable, "--set", "data.test=" + testTable,
                 "--set", "model.preset=lenet", "--set", "model.lenet.conv1-filters=4",
                 "--set", "model.lenet.conv2-filters=8", "--set", "model.lenet.dense=32",
                 "--set", "train.batch-size=32", "--set", "train.epochs=2", "--set", "train.progress-every=0",
@@ -153,7 +144,7 @@ class HdfsRunTest {
         assertThat(last.round()).isEqualTo(10);
         assertThat(last.rounds()).extracting(RoundMetrics::round).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
 
-        Outcome evaluate = dptrain("evaluate", "--model", run.toString(), "--data", testTable, "--master", "local[2]");
+        CommandOutcome evaluate = dptrain("evaluate", "--model", run.toString(), "--data", testTable, "--master", "local[2]");
         assertThat(evaluate.code()).as(evaluate.toString()).isZero();
         Matcher m = Pattern.compile("test accuracy (\\d\\.\\d{4}) on (\\d+) examples").matcher(evaluate.out());
         assertThat(m.find()).as(evaluate.toString()).isTrue();
@@ -197,9 +188,9 @@ class HdfsRunTest {
         TrainingResult b = clean.training();
         assertThat(a.rounds()).extracting(RoundMetrics::round).isEqualTo(b.rounds().stream().map(RoundMetrics::round)
                 .toList());
-        assertThat(maxDifference(a.model().params(), b.model().params()))
+        assertThat(maxAbsDifference(a.model().params(), b.model().params()))
                 .as("largest parameter difference, resumed vs uninterrupted").isZero();
-        assertThat(maxDifference(a.model().getUpdater(true).getStateViewArray(),
+        assertThat(maxAbsDifference(a.model().getUpdater(true).getStateViewArray(),
                 b.model().getUpdater(true).getStateViewArray()))
                 .as("largest updater state difference, resumed vs uninterrupted").isZero();
         assertThat(resumed.provenance().test().accuracy()).isEqualTo(clean.provenance().test().accuracy());
@@ -244,7 +235,7 @@ class HdfsRunTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(foreign.toString())
                 .hasMessageContaining("not a dptrain checkpoint");
 
-        Outcome noneValid = dptrain(trainArgs(settings, "--resume"));
+        CommandOutcome noneValid = dptrain(trainArgs(settings, "--resume"));
         assertThat(noneValid.code()).as(noneValid.toString()).isEqualTo(2);
         assertThat(noneValid.err()).contains("no valid checkpoint to resume from in " + checkpoints)
                 .contains(truncated + " is truncated").contains(foreign + " is not a dptrain checkpoint");
@@ -260,7 +251,7 @@ class HdfsRunTest {
         abandoned.write(Arrays.copyOf(bytes, 1000));
         abandoned.hflush();
 
-        Outcome resumed = dptrain(trainArgs(settings, "--resume"));
+        CommandOutcome resumed = dptrain(trainArgs(settings, "--resume"));
 
         assertThat(resumed.code()).as(resumed.toString()).isZero();
         assertThat(hdfs.listFiles(new Path(checkpoints))).as("the unfinished write is gone")
@@ -318,23 +309,6 @@ class HdfsRunTest {
         };
     }
 
-    private static Outcome dptrain(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            int code = Dptrain.run(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     private static byte[] readBytes(Path file) throws IOException {
         try (FSDataInputStream in = file.getFileSystem(new Configuration()).open(file)) {
             return in.readAllBytes();
@@ -359,14 +333,4 @@ class HdfsRunTest {
         }
     }
 
-    private static double maxDifference(INDArray actual, INDArray expected) {
-        double[] a = actual.toDoubleVector();
-        double[] b = expected.toDoubleVector();
-        assertThat(a).hasSameSizeAs(b);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
 }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static io.dptrain.NdArrays.maxAbsDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -181,10 +182,6 @@ class TruncatedBpttTest {
                 .hasMessage("dptrain.model.rnn.tbptt-length must be >= 0, got -1");
         assertThat(tiny("model.preset=mlp", "model.rnn.tbptt-length=3", "engine.mode=gradient-averaging")
                 .model().tbpttLength()).isZero();
-    }
-
-    private static double maxAbsDifference(INDArray a, INDArray b) {
-        return a.sub(b).amaxNumber().doubleValue();
     }
 
     private static String[] append(String[] a, String b) {

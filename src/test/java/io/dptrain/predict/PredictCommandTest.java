@@ -1,14 +1,12 @@
 package io.dptrain.predict;
 
+import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dptrain.LocalSparkTest;
-import io.dptrain.cli.Dptrain;
+import io.dptrain.cli.CommandOutcome;
 import io.dptrain.data.text.SpamAssassinCorpus;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,14 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class PredictCommandTest extends LocalSparkTest {
 
-    /** A command's exit code and what it printed. */
-    private record Outcome(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     @TempDir
     static Path shared;
 
@@ -51,24 +41,7 @@ class PredictCommandTest extends LocalSparkTest {
         run.messages().write().parquet(messages);
     }
 
-    private static Outcome dptrain(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            int code = Dptrain.run(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
-    private static Outcome predict(String input, String format, String out, String... more) {
+    private static CommandOutcome predict(String input, String format, String out, String... more) {
         List<String> args = new ArrayList<>(List.of("predict", "--model", run.dir().toString(), "--input",
                 input, "--format", format, "--out", out, "--master", "local[2]"));
         args.addAll(List.of(more));
@@ -79,7 +52,7 @@ class PredictCommandTest extends LocalSparkTest {
     void writesParquetWithTheInputColumnsAndPrintsTheAccuracy() {
         String out = tmp.resolve("predictions.parquet").toString();
 
-        Outcome o = predict(messages, "parquet", out, "--label-col", SpamAssassinCorpus.LABEL);
+        CommandOutcome o = predict(messages, "parquet", out, "--label-col", SpamAssassinCorpus.LABEL);
 
         assertThat(o.code()).as(o.toString()).isZero();
         Dataset<Row> written = spark().read().parquet(out);
@@ -100,7 +73,7 @@ class PredictCommandTest extends LocalSparkTest {
         Path lines = Files.writeString(tmp.resolve("texts.txt"), "Cheap meds, order now\n\nmeeting at noon?\n");
         String out = tmp.resolve("predictions.csv").toString();
 
-        Outcome o = predict(lines.toString(), "lines", out, "--out-format", "csv");
+        CommandOutcome o = predict(lines.toString(), "lines", out, "--out-format", "csv");
 
         assertThat(o.code()).as(o.toString()).isZero();
         Dataset<Row> written = spark().read().option("header", "true").csv(out);
@@ -117,8 +90,8 @@ class PredictCommandTest extends LocalSparkTest {
         String out = tmp.resolve("predictions.parquet").toString();
         assertThat(predict(messages, "parquet", out).code()).isZero();
 
-        Outcome again = predict(messages, "parquet", out);
-        Outcome replaced = predict(messages, "parquet", out, "--overwrite", "--out-format", "json");
+        CommandOutcome again = predict(messages, "parquet", out);
+        CommandOutcome replaced = predict(messages, "parquet", out, "--overwrite", "--out-format", "json");
 
         assertThat(again.code()).as(again.toString()).isEqualTo(2);
         assertThat(again.err()).contains(out, "already exists", "--overwrite");
@@ -130,11 +103,11 @@ class PredictCommandTest extends LocalSparkTest {
     void badInputIsExitCodeTwoWithTheReason() {
         String out = tmp.resolve("predictions.parquet").toString();
 
-        Outcome missingColumn = predict(messages, "parquet", out, "--text-col", "body");
-        Outcome unseenLabel = predict(messages, "parquet", out, "--label-col", SpamAssassinCorpus.GROUP);
-        Outcome badFormat = predict(messages, "xml", out);
-        Outcome badOutFormat = predict(messages, "parquet", out, "--out-format", "avro");
-        Outcome notARun = dptrain("predict", "--model", tmp.toString(), "--input", messages, "--format", "parquet",
+        CommandOutcome missingColumn = predict(messages, "parquet", out, "--text-col", "body");
+        CommandOutcome unseenLabel = predict(messages, "parquet", out, "--label-col", SpamAssassinCorpus.GROUP);
+        CommandOutcome badFormat = predict(messages, "xml", out);
+        CommandOutcome badOutFormat = predict(messages, "parquet", out, "--out-format", "avro");
+        CommandOutcome notARun = dptrain("predict", "--model", tmp.toString(), "--input", messages, "--format", "parquet",
                 "--out", out, "--master", "local[2]");
 
         assertThat(missingColumn.code()).as(missingColumn.toString()).isEqualTo(2);

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.dptrain.NdArrays.maxAbsDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -128,9 +128,9 @@ class CheckpointResumeTest extends LocalSparkTest {
             assertThat(resumed.rounds()).extracting(RoundMetrics::round)
                     .isEqualTo(clean.rounds().stream().map(RoundMetrics::round).toList());
             assertThat(resumed.rounds().subList(0, resumedAfter)).isEqualTo(checkpoint.rounds());
-            assertThat(maxDifference(resumed.model().params(), clean.model().params()))
+            assertThat(maxAbsDifference(resumed.model().params(), clean.model().params()))
                     .as("largest parameter difference, resumed vs uninterrupted").isZero();
-            assertThat(maxDifference(resumed.model().getUpdater(true).getStateViewArray(),
+            assertThat(maxAbsDifference(resumed.model().getUpdater(true).getStateViewArray(),
                     clean.model().getUpdater(true).getStateViewArray()))
                     .as("largest updater state difference, resumed vs uninterrupted").isZero();
             assertThat(resumed.model().getIterationCount()).isEqualTo(clean.model().getIterationCount());
@@ -154,7 +154,7 @@ class CheckpointResumeTest extends LocalSparkTest {
         CheckpointStore store = CheckpointStore.of(first.checkpoint(), spark().sparkContext().hadoopConfiguration());
         assertThat(store.list()).hasSize(13 + 2); // rounds 3, 6, .., 39 and the two epoch ends (20, 40)
         TrainJob.Result nothingLeft = TrainJob.run(spark(), first, true); // from round 40: evaluates only
-        assertThat(maxDifference(nothingLeft.training().model().params(), clean.training().model().params())).isZero();
+        assertThat(maxAbsDifference(nothingLeft.training().model().params(), clean.training().model().params())).isZero();
         assertThat(nothingLeft.provenance().test().accuracy()).isEqualTo(clean.provenance().test().accuracy());
 
         store.deleteAfter(5);
@@ -166,7 +166,7 @@ class CheckpointResumeTest extends LocalSparkTest {
 
         assertThat(resumed.training().rounds()).hasSize(40);
         assertThat(resumed.training().rounds().subList(0, 3)).isEqualTo(clean.training().rounds().subList(0, 3));
-        assertThat(maxDifference(resumed.training().model().params(), clean.training().model().params())).isZero();
+        assertThat(maxAbsDifference(resumed.training().model().params(), clean.training().model().params())).isZero();
         assertThat(resumed.provenance().test().accuracy()).isEqualTo(clean.provenance().test().accuracy());
         assertThat(java.nio.file.Files.readAllLines(tmp.resolve("out2").resolve("metrics.jsonl"))).hasSize(40);
     }
@@ -199,17 +199,6 @@ class CheckpointResumeTest extends LocalSparkTest {
                 "data.test=" + table(), "output.dir=" + tmp.resolve("out"));
         assertThatThrownBy(() -> TrainJob.run(spark(), config, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("single-process").hasMessageContaining("dptrain.checkpoint.dir");
-    }
-
-    private static double maxDifference(INDArray actual, INDArray expected) {
-        double[] a = actual.toDoubleVector();
-        double[] b = expected.toDoubleVector();
-        assertThat(a).hasSameSizeAs(b);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     private String table() {
