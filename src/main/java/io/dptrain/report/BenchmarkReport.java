@@ -213,13 +213,18 @@ public final class BenchmarkReport {
 
     /** Writes {@value #MARKDOWN_FILE} ({@link #toText()}) and {@value #CHART_FILE} into {@code dir}, creating it. */
     public void writeTo(Path dir) {
+        writeMarkdown(dir, toText());
+        writeChart(dir.resolve(CHART_FILE));
+    }
+
+    /** Writes {@code text} as {@value #MARKDOWN_FILE} into {@code dir}, creating it (the benchmark reports' file). */
+    static void writeMarkdown(Path dir, String text) {
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(MARKDOWN_FILE), toText(), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve(MARKDOWN_FILE), text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the report to " + dir + " failed", e);
         }
-        writeChart(dir.resolve(CHART_FILE));
     }
 
     private static String workers(BenchmarkRun run) {

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  * early round.
  */
 public final class ClusterBenchmarkReport {
-    public static final String MARKDOWN_FILE = "report.md";
+    public static final String MARKDOWN_FILE = BenchmarkReport.MARKDOWN_FILE;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -297,12 +297,7 @@ public final class ClusterBenchmarkReport {
 
     /** Writes {@value #MARKDOWN_FILE} ({@link #toText()}) into {@code dir}, creating it. */
     public void writeTo(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve(MARKDOWN_FILE), toText(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing the report to " + dir + " failed", e);
-        }
+        BenchmarkReport.writeMarkdown(dir, toText());
     }
 
     private static void row(StringBuilder md, String label, BenchmarkRun run, double ratio, int epochs) {
