@@ -1,8 +1,5 @@
 package io.dptrain.cli;
 
-import io.dptrain.data.ImageTable;
-import io.dptrain.data.ExampleSet;
-import io.dptrain.data.text.TokenSequences;
 import io.dptrain.engine.TrainingData;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -35,16 +32,23 @@ final class EvaluateCommand implements Callable<Integer> {
         MultiLayerNetwork net = new RunOutput(spark.sparkContext().hadoopConfiguration()).loadModel(model);
         Dataset<Row> table = TrainingData.read(spark, data);
         boolean text = TrainingData.isText(table);
-        ExampleSet examples = text ? TokenSequences.collect(table) : ImageTable.collect(table);
         EvaluationReport report;
-        try {
-            report = new Evaluator(examples).evaluate(net);
+        try (Evaluator evaluator = new Evaluator(table, TrainingData.codecOf(table))) {
+            report = evaluator.evaluate(net);
         } catch (RuntimeException e) {
-            // DL4J reports a shape mismatch deep in a layer; say which inputs did not fit.
+            // DL4J reports a shape mismatch deep in a layer (inside a Spark task); say which inputs did not fit.
             throw new IllegalArgumentException("the model " + model + " cannot take the "
-                    + (text ? "token sequences" : "images") + " of " + data + ": " + e.getMessage(), e);
+                    + (text ? "token sequences" : "images") + " of " + data + ": " + rootMessage(e), e);
         }
         System.out.print(report.toText());
         return 0;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 }

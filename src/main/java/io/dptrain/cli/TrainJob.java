@@ -6,7 +6,6 @@ import io.dptrain.checkpoint.Checkpoint;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.data.ExampleSet;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Vocabulary;
@@ -60,13 +59,23 @@ public final class TrainJob {
     public static Result run(SparkSession spark, DptrainConfig config, boolean resume) {
         long start = System.currentTimeMillis();
         DptrainConfig.Data data = config.data();
-        ExampleSet test;
+        Evaluator evaluator;
         try {
-            test = TrainingData.collect(TrainingData.read(spark, data.test()), config);
+            Dataset<Row> testTable = TrainingData.read(spark, data.test());
+            evaluator = new Evaluator(testTable, TrainingData.codec(testTable, config));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("test table " + data.test() + ": " + e.getMessage(), e);
         }
-        Evaluator evaluator = new Evaluator(test, Networks.dataType(config));
+        try {
+            return run(spark, config, resume, evaluator, start);
+        } finally {
+            evaluator.close();
+        }
+    }
+
+    private static Result run(SparkSession spark, DptrainConfig config, boolean resume, Evaluator evaluator,
+                              long start) {
+        DptrainConfig.Data data = config.data();
         EpochEvaluation epochs = new EpochEvaluation(evaluator);
         Trainer trainer = trainer(spark, config, resume)
                 .addListener(new DivergenceCheck())
@@ -77,7 +86,7 @@ public final class TrainJob {
         TrainingResult training = trainer.fit(trainTable);
         // A run resumed from its final checkpoint has no epoch left to evaluate.
         EvaluationReport finalTest = epochs.last() != null ? epochs.last() : evaluator.evaluate(training.model());
-        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().examplesPerEpoch(), test.count(), finalTest,
+        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().examplesPerEpoch(), evaluator.examples(), finalTest,
                 epochs.points(), training.trainMillis(), System.currentTimeMillis() - start,
                 training.examplesPerSecond());
         new RunOutput(spark.sparkContext().hadoopConfiguration()).write(config.output().dir(),

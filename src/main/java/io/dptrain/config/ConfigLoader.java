@@ -38,6 +38,32 @@ public final class ConfigLoader {
      * @param overrides {@code key=value} strings; values are parsed as HOCON (lists as {@code [1,2]})
      */
     public static DptrainConfig load(Path file, List<String> overrides) {
+        return fromTree(settings(file, overrides));
+    }
+
+    /**
+     * HOCON text (a file's content, with or without the {@code dptrain { }} wrapper) overlaid by
+     * {@code key=value} overrides, validated over the defaults.
+     *
+     * @param hocon     settings as HOCON, may be empty
+     * @param origin    names the text in errors
+     * @param overrides {@code key=value} strings, last one wins
+     */
+    public static DptrainConfig fromHocon(String hocon, String origin, List<String> overrides) {
+        Config config;
+        try {
+            config = qualify(ConfigFactory.parseString(hocon,
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(origin)), origin);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(origin + ": cannot parse the HOCON: " + e.getMessage(), e);
+        }
+        for (String override : overrides) {
+            config = parseOverride(override).withFallback(config);
+        }
+        return fromTree(config);
+    }
+
+    private static Config settings(Path file, List<String> overrides) {
         Config config = ConfigFactory.empty();
         if (file != null) {
             if (!Files.isRegularFile(file)) {
@@ -49,7 +75,7 @@ public final class ConfigLoader {
         for (String override : overrides) {
             config = parseOverride(override).withFallback(config);
         }
-        return fromTree(config);
+        return config;
     }
 
     /** Validates a tree of user settings (keys with the dptrain prefix) over the defaults. */
@@ -62,6 +88,20 @@ public final class ConfigLoader {
             // e.g. a list element that is not a number: HOCON names the element.
             throw new ConfigException("wrong type in configuration: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The default of a key, as reference.conf gives it (Integer, Double, String, Boolean or List).
+     *
+     * @param key a key with or without the {@code dptrain.} prefix
+     * @throws ConfigException naming the key if reference.conf does not define it
+     */
+    public static Object defaultValue(String key) {
+        String fullKey = key.startsWith(DptrainConfig.ROOT + ".") ? key : DptrainConfig.ROOT + "." + key;
+        if (!REFERENCE.hasPath(fullKey)) {
+            throw new ConfigException("unknown config key '" + fullKey + "'");
+        }
+        return REFERENCE.getValue(fullKey).unwrapped();
     }
 
     /** Every key reference.conf defines, for documentation and completion. */

@@ -13,6 +13,9 @@ import java.util.List;
  */
 public interface ExampleCodec extends Serializable {
 
+    /** Number of classes; labels are 0..classes-1. */
+    int classes();
+
     /** The columns {@link #encode} reads, in order. */
     Column[] columns();
 
@@ -21,4 +24,11 @@ public interface ExampleCodec extends Serializable {
 
     /** Records produced by {@link #encode}, in order, as examples. */
     ExampleSet decode(List<byte[]> records);
+
+    /**
+     * Unlabelled examples for prediction: the values of the codec's features column (its second
+     * column) in column {@code column} of each row, in order, every label 0. The values go through
+     * the same minibatch rules as training examples.
+     */
+    ExampleSet unlabelled(List<Row> rows, int column);
 }

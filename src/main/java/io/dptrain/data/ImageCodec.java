@@ -11,6 +11,11 @@ import java.util.List;
 public record ImageCodec(ImageShape shape) implements ExampleCodec {
 
     @Override
+    public int classes() {
+        return shape.classes();
+    }
+
+    @Override
     public Column[] columns() {
         return new Column[]{functions.col(ImageTable.LABEL), functions.col(ImageTable.PIXELS)};
     }
@@ -32,5 +37,20 @@ public record ImageCodec(ImageShape shape) implements ExampleCodec {
             record.get(pixels, i * perImage, perImage);
         }
         return new LabeledImages(shape, pixels, labels);
+    }
+
+    @Override
+    public LabeledImages unlabelled(List<Row> rows, int column) {
+        int perImage = shape.pixelsPerImage();
+        byte[] pixels = new byte[rows.size() * perImage];
+        for (int i = 0; i < rows.size(); i++) {
+            byte[] image = rows.get(i).getAs(column);
+            if (image.length != perImage) {
+                throw new IllegalArgumentException("an image has " + image.length + " pixel bytes, the model takes "
+                        + perImage + " (" + shape.height() + "x" + shape.width() + "x" + shape.channels() + ")");
+            }
+            System.arraycopy(image, 0, pixels, i * perImage, perImage);
+        }
+        return new LabeledImages(shape, pixels, new int[rows.size()]);
     }
 }

@@ -1,12 +1,16 @@
 package io.dptrain.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
@@ -22,6 +26,7 @@ import java.util.Objects;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -77,7 +82,10 @@ public final class ImageTable {
     private static final Logger LOG = LoggerFactory.getLogger(ImageTable.class);
     private static final String INTEGER_TYPES = "tinyint, smallint, int, bigint";
     private static final String PIXEL_TYPES =
-            "binary, or array of tinyint, smallint, int, bigint, float or double";
+            "binary, array of tinyint, smallint, int, bigint, float or double, or an ml.linalg.Vector";
+    private static final String LABEL_TYPES = INTEGER_TYPES + ", float, double (whole numbers)";
+    /** The pixel scale of prepared tables and of {@link #fromTable(Dataset, String, String, ImageShape)}. */
+    public static final double BYTE_MAX = 255;
 
     private ImageTable() {
     }
@@ -134,14 +142,30 @@ public final class ImageTable {
      */
     public static Dataset<Row> fromTable(Dataset<Row> table, String labelCol, String pixelsCol,
             ImageShape shape) {
+        return fromTable(table, labelCol, pixelsCol, shape, BYTE_MAX);
+    }
+
+    /**
+     * As {@link #fromTable(Dataset, String, String, ImageShape)}, for pixel values on any scale
+     * {@code 0..pixelMax}: with {@code pixelMax} 255 values must be whole numbers (the prepared
+     * layout); with any other maximum (e.g. 1 for values already in 0..1) each value {@code v}
+     * becomes the byte {@code round(v * 255 / pixelMax)}, so precision beyond 8 bits is lost.
+     * Binary columns are bytes 0..255 whatever {@code pixelMax} says. The label may also be a
+     * float or double column of whole numbers (what Spark ML's {@code StringIndexer} writes).
+     *
+     * @param pixelMax the largest pixel value, &gt; 0
+     */
+    public static Dataset<Row> fromTable(Dataset<Row> table, String labelCol, String pixelsCol,
+            ImageShape shape, double pixelMax) {
+        requirePixelMax(pixelMax);
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(labelCol, "labelCol");
         Objects.requireNonNull(shape, "shape");
         StructType schema = table.schema();
         DataType labelType = field(schema, labelCol).dataType();
-        if (!isIntegral(labelType)) {
+        if (!isNumeric(labelType)) {
             throw new IllegalArgumentException("label column '" + labelCol + "' has type "
-                    + labelType.simpleString() + "; allowed: " + INTEGER_TYPES);
+                    + labelType.simpleString() + "; allowed: " + LABEL_TYPES);
         }
         Column pixels = pixelsColumn(table, labelCol, pixelsCol, shape);
         String pixelsName = pixelsCol == null ? "pixel columns" : "pixels column '" + pixelsCol
@@ -150,11 +174,11 @@ public final class ImageTable {
                 && field(schema, pixelsCol).dataType() instanceof BinaryType;
 
         Column label = column(labelCol);
-        Column badLabel = label.isNull().or(label.lt(0)).or(label.geq(shape.classes()));
+        Column badLabel = label.isNull().or(label.isNaN()).or(label.lt(0)).or(label.geq(shape.classes()))
+                .or(label.notEqual(round(label)));
         Column pixelCount = binary ? length(pixels) : size(pixels);
         Column badCount = pixels.isNull().or(pixelCount.notEqual(shape.pixelsPerImage()));
-        Column badValue = binary ? lit(false) : exists(pixels,
-                x -> x.isNull().or(x.lt(0)).or(x.gt(255)).or(x.isNaN()).or(x.notEqual(round(x))));
+        Column badValue = binary ? lit(false) : exists(pixels, x -> badPixel(x, pixelMax));
         Row check = table.agg(
                 count(lit(1)),
                 sum(when(badLabel, 1).otherwise(0)),
@@ -170,8 +194,8 @@ public final class ImageTable {
         }
         if (check.getLong(1) > 0) {
             throw new IllegalArgumentException("label column '" + labelCol + "': "
-                    + check.getLong(1) + " of " + rows + " rows have a label outside 0.."
-                    + (shape.classes() - 1) + ", e.g. " + check.getString(2));
+                    + check.getLong(1) + " of " + rows + " rows have a label that is not a class index"
+                    + " (a whole number in 0.." + (shape.classes() - 1) + "), e.g. " + check.getString(2));
         }
         if (check.getLong(3) > 0) {
             throw new IllegalArgumentException(pixelsName + ": " + check.getLong(3) + " of "
@@ -181,10 +205,10 @@ public final class ImageTable {
         }
         if (check.getLong(5) > 0) {
             throw new IllegalArgumentException(pixelsName + ": " + check.getLong(5) + " of "
-                    + rows + " rows have pixel values that are not whole numbers in 0..255,"
+                    + rows + " rows have pixel values that are not " + pixelRange(pixelMax) + ","
                     + " e.g. " + abbreviate(check.getString(6)));
         }
-        Column bytes = binary ? pixels : toBytes().apply(pixels.cast("array<int>"));
+        Column bytes = binary ? pixels : toBytes(pixelMax).apply(pixels.cast("array<double>"));
         return table.select(label.cast("int").as(LABEL),
                 bytes.as(PIXELS, metadata(shape)));
     }
@@ -324,6 +348,75 @@ public final class ImageTable {
         return new LabeledImages(shape, pixels, labels);
     }
 
+    /**
+     * A pixels column of any accepted type as the canonical bytes, checked row by row when Spark
+     * evaluates it: lazy, for tables nobody has checked (a model's {@code transform}). A null, a
+     * row of the wrong size or a value outside {@code 0..pixelMax} fails the Spark job with a
+     * message naming the column and the value. Values are scaled as in
+     * {@link #fromTable(Dataset, String, String, ImageShape, double)}.
+     *
+     * @param schema    the table's schema
+     * @param pixelsCol a binary, numeric array or ml.linalg.Vector column
+     * @param shape     the shape every image must have
+     * @param pixelMax  the largest pixel value, &gt; 0
+     * @return a binary column of {@code shape.pixelsPerImage()} bytes
+     * @throws IllegalArgumentException for a missing column or a type that is not accepted
+     */
+    public static Column pixelBytes(StructType schema, String pixelsCol, ImageShape shape, double pixelMax) {
+        requirePixelMax(pixelMax);
+        Column values = pixelValues(schema, pixelsCol);
+        String name = "pixels column '" + pixelsCol + "'";
+        int n = shape.pixelsPerImage();
+        boolean binary = field(schema, pixelsCol).dataType() instanceof BinaryType;
+        Column count = binary ? length(values) : size(values);
+        Column checked = when(values.isNull(), raise_error(lit(name + ": a row has no pixels (null)")))
+                .when(count.notEqual(n), raise_error(concat(lit(name + ": a row has "), count.cast("string"),
+                        lit(" pixel values, the model takes " + n + " (" + describe(shape) + ")"))));
+        if (binary) {
+            return checked.otherwise(values);
+        }
+        Column firstBad = element_at(filter(values, x -> badPixel(x, pixelMax)), 1);
+        return checked.when(exists(values, x -> badPixel(x, pixelMax)), raise_error(concat(
+                        lit(name + ": pixel value "), firstBad.cast("string"),
+                        lit(" is not " + pixelRange(pixelMax)))))
+                .otherwise(toBytes(pixelMax).apply(values.cast("array<double>")));
+    }
+
+    /** Whether a column may hold images: binary, a numeric array or an ml.linalg.Vector. */
+    public static boolean isPixelType(DataType type) {
+        return type instanceof BinaryType || type instanceof VectorUDT
+                || type instanceof ArrayType array && isNumeric(array.elementType());
+    }
+
+    /** The pixels column: binary or a numeric array as it is, a Vector as an array of doubles. */
+    private static Column pixelValues(StructType schema, String pixelsCol) {
+        DataType type = field(schema, pixelsCol).dataType();
+        if (!isPixelType(type)) {
+            throw new IllegalArgumentException("pixels column '" + pixelsCol + "' has type "
+                    + type.simpleString() + "; allowed: " + PIXEL_TYPES);
+        }
+        return type instanceof VectorUDT
+                ? org.apache.spark.ml.functions.vector_to_array(column(pixelsCol), "float64")
+                : column(pixelsCol);
+    }
+
+    /** Null, NaN, outside 0..pixelMax, or (on the byte scale) not a whole number. */
+    private static Column badPixel(Column x, double pixelMax) {
+        Column bad = x.isNull().or(x.isNaN()).or(x.lt(0)).or(x.gt(pixelMax));
+        return pixelMax == BYTE_MAX ? bad.or(x.notEqual(round(x))) : bad;
+    }
+
+    private static String pixelRange(double pixelMax) {
+        return pixelMax == BYTE_MAX ? "whole numbers in 0..255" : "numbers in 0.." + pixelMax;
+    }
+
+    private static void requirePixelMax(double pixelMax) {
+        if (!(pixelMax > 0) || Double.isInfinite(pixelMax)) {
+            throw new IllegalArgumentException("pixelMax must be a finite number > 0 (255 for bytes, 1 for"
+                    + " values in 0..1), got " + pixelMax);
+        }
+    }
+
     private static Metadata metadata(ImageShape shape) {
         return new MetadataBuilder()
                 .putLong(HEIGHT, shape.height())
@@ -338,14 +431,7 @@ public final class ImageTable {
             ImageShape shape) {
         StructType schema = table.schema();
         if (pixelsCol != null) {
-            DataType type = field(schema, pixelsCol).dataType();
-            boolean ok = type instanceof BinaryType
-                    || type instanceof ArrayType array && isNumeric(array.elementType());
-            if (!ok) {
-                throw new IllegalArgumentException("pixels column '" + pixelsCol + "' has type "
-                        + type.simpleString() + "; allowed: " + PIXEL_TYPES);
-            }
-            return column(pixelsCol);
+            return pixelValues(schema, pixelsCol);
         }
         List<Column> columns = new ArrayList<>();
         for (StructField f : schema.fields()) {
@@ -431,19 +517,24 @@ public final class ImageTable {
         }
     }
 
-    private static UserDefinedFunction toBytes() {
-        return udf(new ToBytes(), DataTypes.BinaryType);
+    private static UserDefinedFunction toBytes(double pixelMax) {
+        return udf(new ToBytes(pixelMax), DataTypes.BinaryType);
     }
 
-    /** Packs validated pixel values 0..255 into unsigned bytes. */
-    private static final class ToBytes implements UDF1<Seq<Integer>, byte[]> {
+    /** Packs validated pixel values 0..pixelMax into unsigned bytes, {@code round(v * 255 / pixelMax)}. */
+    private static final class ToBytes implements UDF1<Seq<Double>, byte[]> {
         private static final long serialVersionUID = 1L;
+        private final double scale;
+
+        ToBytes(double pixelMax) {
+            this.scale = BYTE_MAX / pixelMax;
+        }
 
         @Override
-        public byte[] call(Seq<Integer> values) {
+        public byte[] call(Seq<Double> values) {
             byte[] bytes = new byte[values.length()];
             for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = (byte) values.apply(i).intValue();
+                bytes[i] = (byte) Math.round(values.apply(i) * scale);
             }
             return bytes;
         }

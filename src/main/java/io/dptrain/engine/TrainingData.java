@@ -84,6 +84,11 @@ public final class TrainingData {
         return found;
     }
 
+    /** The codec of a prepared table (image or text), from its metadata alone. */
+    public static ExampleCodec codecOf(Dataset<Row> table) {
+        return isText(table) ? new TokenCodec(TextTable.shapeOf(table)) : new ImageCodec(ImageTable.shapeOf(table));
+    }
+
     /** A whole table on the driver in its stored order (for evaluation), checked against the configuration. */
     public static ExampleSet collect(Dataset<Row> table, DptrainConfig config) {
         ExampleCodec codec = codec(table, config);

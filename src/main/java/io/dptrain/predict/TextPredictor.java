@@ -14,6 +14,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Tokenizer;
+import io.dptrain.data.text.SequenceShape;
+import io.dptrain.data.text.TokenCodec;
 import io.dptrain.data.text.Vocabulary;
 import io.dptrain.report.RunOutput;
 import java.io.BufferedReader;
@@ -26,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,11 +39,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
@@ -229,14 +234,16 @@ public final class TextPredictor {
         requireInputColumns(schema, textCol, labelCol);
         String tokensCol = freshName(schema, "tokens");
         Dataset<Row> words = input.select(col("*"), Tokenizer.tokens(column(textCol)).as(tokensCol));
+        Dataset<Row> ids = input.select(col("*"), TextTable.tokenIds(Tokenizer.tokens(column(textCol)), vocabulary,
+                maxLength).as(freshName(schema, "ids")));
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<PartitionPredictor.Payload> payload =
-                jsc.broadcast(new PartitionPredictor.Payload(model, vocabulary, maxLength, classNames));
-        Dataset<Row> table = words.mapPartitions(new PartitionPredictor(payload, schema.length()),
-                Encoders.row(outputSchema(schema)));
+        SequenceShape shape = new SequenceShape(maxLength, vocabulary.size(), classNames, vocabulary.fingerprint());
+        Broadcast<ModelPayload> payload = jsc.broadcast(new ModelPayload(model, new TokenCodec(shape)));
+        Dataset<Row> table = ids.mapPartitions(new NamedPredictions(new BatchPredictor(payload, BATCH_SIZE),
+                schema.length(), classNames), Encoders.row(outputSchema(schema)));
         try {
-            Row stats = tokenStats(words, tokensCol, payload);
+            Row stats = tokenStats(words, tokensCol);
             long rows = stats.getLong(0);
             if (rows > 0 && labelCol != null) {
                 TextTable.fromTable(input, textCol, labelCol, classNames);
@@ -316,10 +323,9 @@ public final class TextPredictor {
     }
 
     /** One pass, tokenizing only: rows, cut texts, empty texts, tokens read, unknown tokens. */
-    private Row tokenStats(Dataset<Row> words, String tokensCol,
-            Broadcast<PartitionPredictor.Payload> payload) {
+    private Row tokenStats(Dataset<Row> words, String tokensCol) {
         Column n = size(col(tokensCol));
-        Column unknown = udf(new UnknownTokens(payload), DataTypes.LongType).apply(col(tokensCol));
+        Column unknown = udf(new UnknownTokens(vocabulary, maxLength), DataTypes.LongType).apply(col(tokensCol));
         return words.agg(count(lit(1)),
                         sum(when(n.gt(maxLength), 1L).otherwise(0L)),
                         sum(when(n.equalTo(0), 1L).otherwise(0L)),
@@ -491,23 +497,68 @@ public final class TextPredictor {
     /** Of a text's first {@code maxLength} tokens, how many the vocabulary does not hold. */
     private static final class UnknownTokens implements UDF1<Seq<String>, Long> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<PartitionPredictor.Payload> payload;
+        private final Vocabulary vocabulary;
+        private final int maxLength;
 
-        UnknownTokens(Broadcast<PartitionPredictor.Payload> payload) {
-            this.payload = payload;
+        UnknownTokens(Vocabulary vocabulary, int maxLength) {
+            this.vocabulary = vocabulary;
+            this.maxLength = maxLength;
         }
 
         @Override
         public Long call(Seq<String> tokens) {
-            PartitionPredictor.Payload p = payload.value();
-            int n = Math.min(tokens.length(), p.maxLength());
+            int n = Math.min(tokens.length(), maxLength);
             long unknown = 0;
             for (int i = 0; i < n; i++) {
-                if (p.vocabulary().id(tokens.apply(i)) == Vocabulary.UNK_ID) {
+                if (vocabulary.id(tokens.apply(i)) == Vocabulary.UNK_ID) {
                     unknown++;
                 }
             }
             return unknown;
+        }
+    }
+
+    /**
+     * Each input row (its token ids last) scored by {@link BatchPredictor}: the input columns, the class name,
+     * its index and one probability per class.
+     */
+    private static final class NamedPredictions implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final BatchPredictor predictor;
+        private final int inputColumns;
+        private final List<String> classNames;
+
+        NamedPredictions(BatchPredictor predictor, int inputColumns, List<String> classNames) {
+            this.predictor = predictor;
+            this.inputColumns = inputColumns;
+            this.classNames = List.copyOf(classNames);
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            Iterator<BatchPredictor.Scored> scored = predictor.score(rows, inputColumns);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return scored.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    BatchPredictor.Scored s = scored.next();
+                    double[] p = s.probabilities();
+                    Object[] values = new Object[inputColumns + 2 + p.length];
+                    for (int i = 0; i < inputColumns; i++) {
+                        values[i] = s.row().get(i);
+                    }
+                    values[inputColumns] = classNames.get(s.best());
+                    values[inputColumns + 1] = s.best();
+                    for (int c = 0; c < p.length; c++) {
+                        values[inputColumns + 2 + c] = p[c];
+                    }
+                    return RowFactory.create(values);
+                }
+            };
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Evaluates the test set after every epoch and records the accuracy with the training wall time
+ * Evaluates a held-out set (test or validation) after every epoch and records the accuracy with the training wall time
  * spent so far (evaluation time excluded), which is what "time to a target accuracy" is read from.
  */
 public final class EpochEvaluation implements TrainingListener {
@@ -22,13 +22,24 @@ public final class EpochEvaluation implements TrainingListener {
     }
 
     private final Evaluator evaluator;
+    private final String name;
     private final List<Point> points = new ArrayList<>();
     private long start;
     private long evalMillis;
     private EvaluationReport last;
 
+    /** Evaluates the test set (the log says "test accuracy"). */
     public EpochEvaluation(Evaluator evaluator) {
+        this(evaluator, "test");
+    }
+
+    /**
+     * @param evaluator the (distributed) evaluator of the held-out set
+     * @param name      what the set is called in the log, e.g. "test" or "validation"
+     */
+    public EpochEvaluation(Evaluator evaluator, String name) {
         this.evaluator = evaluator;
+        this.name = name;
     }
 
     @Override
@@ -45,7 +56,7 @@ public final class EpochEvaluation implements TrainingListener {
         long now = System.currentTimeMillis();
         points.add(new Point(epoch, last.accuracy(), t0 - start - evalMillis));
         evalMillis += now - t0;
-        LOG.info(String.format(Locale.ROOT, "epoch %d: test accuracy %.4f (evaluated in %d ms)", epoch,
+        LOG.info(String.format(Locale.ROOT, "epoch %d: %s accuracy %.4f (evaluated in %d ms)", epoch, name,
                 last.accuracy(), now - t0));
     }
 

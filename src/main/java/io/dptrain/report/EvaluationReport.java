@@ -23,23 +23,52 @@ public record EvaluationReport(long examples, double accuracy, List<ClassMetrics
     /** Reads DL4J's evaluation after all batches went through it. */
     public static EvaluationReport of(Evaluation eval) {
         int n = eval.getNumRowCounter() > 0 ? eval.getConfusionMatrix().getClasses().size() : 0;
-        int[][] confusion = new int[n][n];
-        List<ClassMetrics> classes = new ArrayList<>(n);
+        long[][] confusion = new long[n][n];
         for (int actual = 0; actual < n; actual++) {
-            int support = 0;
             for (int predicted = 0; predicted < n; predicted++) {
                 confusion[actual][predicted] = eval.getConfusionMatrix().getCount(actual, predicted);
-                support += confusion[actual][predicted];
             }
-            // DL4J returns NaN-free 0 for classes never predicted only with this edge-case setting.
-            classes.add(new ClassMetrics(actual, safe(eval.precision(actual)), safe(eval.recall(actual)),
-                    safe(eval.f1(actual)), support));
         }
-        return new EvaluationReport(eval.getNumRowCounter(), eval.accuracy(), classes, confusion);
+        return of(confusion);
     }
 
-    private static double safe(double v) {
-        return Double.isNaN(v) ? 0 : v;
+    /**
+     * Computes the metrics from a confusion matrix. A class never predicted has precision 0, one never
+     * seen recall 0, and F1 is 0 when both are (not NaN).
+     *
+     * @param confusion confusion[actual][predicted] counts, square
+     */
+    public static EvaluationReport of(long[][] confusion) {
+        int n = confusion.length;
+        int[][] counts = new int[n][n];
+        long total = 0;
+        long correct = 0;
+        long[] predictedTotals = new long[n];
+        for (int actual = 0; actual < n; actual++) {
+            if (confusion[actual].length != n) {
+                throw new IllegalArgumentException("the confusion matrix must be square: row " + actual + " has "
+                        + confusion[actual].length + " columns, expected " + n);
+            }
+            for (int predicted = 0; predicted < n; predicted++) {
+                counts[actual][predicted] = Math.toIntExact(confusion[actual][predicted]);
+                total += confusion[actual][predicted];
+                predictedTotals[predicted] += confusion[actual][predicted];
+            }
+            correct += confusion[actual][actual];
+        }
+        List<ClassMetrics> classes = new ArrayList<>(n);
+        for (int c = 0; c < n; c++) {
+            long support = java.util.Arrays.stream(confusion[c]).sum();
+            double precision = ratio(confusion[c][c], predictedTotals[c]);
+            double recall = ratio(confusion[c][c], support);
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            classes.add(new ClassMetrics(c, precision, recall, f1, Math.toIntExact(support)));
+        }
+        return new EvaluationReport(total, ratio(correct, total), classes, counts);
+    }
+
+    private static double ratio(long part, long whole) {
+        return whole == 0 ? 0 : (double) part / whole;
     }
 
     /** Mean F1 over classes. */

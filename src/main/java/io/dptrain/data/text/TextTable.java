@@ -330,8 +330,7 @@ public final class TextTable {
         Objects.requireNonNull(vocabulary, "vocabulary");
         SequenceShape shape = new SequenceShape(maxLength, vocabulary.size(), texts.classNames(),
                 vocabulary.fingerprint());
-        Column ids = udf(new ToIds(vocabulary, maxLength),
-                DataTypes.createArrayType(DataTypes.IntegerType, false)).apply(col("words"));
+        Column ids = tokenIds(col("words"), vocabulary, maxLength);
         Dataset<Row> words = texts.table()
                 .select(col(LABEL), Tokenizer.tokens(col(TEXT)).as("words"));
         Dataset<Row> table = words.select(col(LABEL), ids.as(TOKENS, metadata(shape)));
@@ -356,6 +355,26 @@ public final class TextTable {
                 Vocabulary.UNK, prepared.unknownTokens(), prepared.tokens(),
                 stats.isNullAt(5) ? "-" : stats.getList(5), stats.isNullAt(6) ? "-" : stats.get(6));
         return prepared;
+    }
+
+    /**
+     * The one rule that turns tokens into what a text model reads, in training and in prediction:
+     * token ids ({@link Vocabulary#id}, unknown tokens {@value Vocabulary#UNK_ID}), the first
+     * {@code maxLength} kept, a text without tokens as the single id {@value Vocabulary#UNK_ID}.
+     *
+     * @param tokens     an {@code array<string>} column ({@link Tokenizer#tokens})
+     * @param vocabulary the vocabulary
+     * @param maxLength  longest sequence kept, at least 1
+     * @return an {@code array<int>} column of 1..maxLength ids
+     */
+    public static Column tokenIds(Column tokens, Vocabulary vocabulary, int maxLength) {
+        Objects.requireNonNull(tokens, "tokens");
+        Objects.requireNonNull(vocabulary, "vocabulary");
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
+        }
+        return udf(new ToIds(vocabulary, maxLength), DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .apply(tokens);
     }
 
     /**

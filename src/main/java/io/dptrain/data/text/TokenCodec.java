@@ -29,6 +29,11 @@ public record TokenCodec(SequenceShape shape) implements ExampleCodec {
     }
 
     @Override
+    public int classes() {
+        return shape.classes();
+    }
+
+    @Override
     public Column[] columns() {
         return new Column[] {col(TextTable.LABEL), col(TextTable.TOKENS)};
     }
@@ -57,5 +62,15 @@ public record TokenCodec(SequenceShape shape) implements ExampleCodec {
             }
         }
         return new TokenSequences(tokens, labels, shape.classes(), shape.maxLength());
+    }
+
+    @Override
+    public TokenSequences unlabelled(List<Row> rows, int column) {
+        int[][] tokens = new int[rows.size()][];
+        for (int i = 0; i < tokens.length; i++) {
+            List<Integer> ids = rows.get(i).getList(column);
+            tokens[i] = ids.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return new TokenSequences(tokens, new int[tokens.length], shape.classes(), shape.maxLength());
     }
 }

@@ -9,13 +9,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * right because every task of an executor has the same spark.task.cpus; they are set at the start of
  * every task (cheap), which covers local[N] (driver JVM = executor) and cluster executors alike.
  */
-final class Nd4jThreads {
+public final class Nd4jThreads {
     private static volatile int current = -1;
 
     private Nd4jThreads() {
     }
 
-    static void use(int cpus) {
+    /** Sets nd4j's OpenMP and BLAS threads to {@code cpus} (process-wide), unless they already are. */
+    public static void use(int cpus) {
         if (cpus != current) {
             synchronized (Nd4jThreads.class) {
                 if (cpus != current) {

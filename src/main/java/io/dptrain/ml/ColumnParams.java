@@ -1,0 +1,40 @@
+package io.dptrain.ml;
+
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.util.Identifiable;
+
+/**
+ * The column Params that {@link DptrainClassifier} and {@link DptrainClassificationModel} share,
+ * named and documented as Spark's own classifiers name them, so a Pipeline reads the same either way.
+ */
+final class ColumnParams {
+    static final String FEATURES = "features";
+    static final String LABEL = "label";
+    static final String PREDICTION = "prediction";
+    static final String PROBABILITY = "probability";
+    static final String RAW_PREDICTION = "rawPrediction";
+
+    private ColumnParams() {
+    }
+
+    static Param<String> featuresCol(Identifiable parent) {
+        return new Param<>(parent, "featuresCol", "features column: images as binary (uint8), array of numbers"
+                + " or ml.linalg.Vector, or raw text as string");
+    }
+
+    static Param<String> predictionCol(Identifiable parent) {
+        return new Param<>(parent, "predictionCol", "prediction column name: the most probable class index"
+                + " (double)");
+    }
+
+    static Param<String> probabilityCol(Identifiable parent) {
+        return new Param<>(parent, "probabilityCol", "column name for the class probabilities (ml.linalg.Vector,"
+                + " summing to 1); empty: not written");
+    }
+
+    static Param<String> rawPredictionCol(Identifiable parent) {
+        return new Param<>(parent, "rawPredictionCol", "column name for the raw scores: the log of each class"
+                + " probability (ml.linalg.Vector, the softmax's logits up to a per-row constant); empty: not"
+                + " written");
+    }
+}

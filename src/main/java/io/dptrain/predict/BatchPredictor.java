@@ -1,0 +1,136 @@
+package io.dptrain.predict;
+
+import io.dptrain.data.ExampleSet;
+import io.dptrain.engine.spark.Nd4jThreads;
+import io.dptrain.model.SequenceOutputs;
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The one prediction path, on the executors: a partition's rows go through the broadcast network in
+ * minibatches built by the same rules as training minibatches ({@link ExampleSet#minibatches}:
+ * pixels scaled, token ids padded and masked), and each row comes back with its class
+ * probabilities. {@code DptrainClassificationModel.transform}, the per-epoch and CLI evaluation
+ * ({@code io.dptrain.report.Evaluator}) and the CLI's {@code predict} all score through it.
+ *
+ * <p>The network is restored once per partition from the broadcast; nd4j runs with
+ * {@code spark.task.cpus} threads, as in training. Rows are pulled one batch at a time, so a
+ * partition is never held in memory whole.
+ */
+public final class BatchPredictor implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** A row and its class probabilities (summing to 1, in class-index order). */
+    public record Scored(Row row, double[] probabilities) {
+
+        /** The most probable class; the first of equal maxima. */
+        public int best() {
+            int best = 0;
+            for (int c = 1; c < probabilities.length; c++) {
+                if (probabilities[c] > probabilities[best]) {
+                    best = c;
+                }
+            }
+            return best;
+        }
+    }
+
+    private final Broadcast<ModelPayload> payload;
+    private final int batchSize;
+
+    /**
+     * @param payload   the broadcast network and codec
+     * @param batchSize rows per forward pass, at least 1: larger batches use the cores better,
+     *                  smaller ones hold fewer activations in memory
+     */
+    public BatchPredictor(Broadcast<ModelPayload> payload, int batchSize) {
+        this.payload = Objects.requireNonNull(payload, "payload");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * Scores a partition lazily.
+     *
+     * @param rows   the partition's rows
+     * @param column index of the model's input column (canonical pixel bytes or token ids) in each row
+     * @return the rows with their probabilities, in order
+     */
+    public Iterator<Scored> score(Iterator<Row> rows, int column) {
+        if (!rows.hasNext()) {
+            return Collections.emptyIterator();
+        }
+        TaskContext task = TaskContext.get();
+        Nd4jThreads.use(task == null ? 1 : task.cpus());
+        ModelPayload p = payload.value();
+        return new Batches(rows, p, p.restore(), column);
+    }
+
+    /** Pulls one batch of input rows at a time. */
+    private final class Batches implements Iterator<Scored> {
+        private final Iterator<Row> input;
+        private final ModelPayload payload;
+        private final MultiLayerNetwork net;
+        private final int column;
+        private final ArrayDeque<Scored> ready = new ArrayDeque<>();
+
+        Batches(Iterator<Row> input, ModelPayload payload, MultiLayerNetwork net, int column) {
+            this.input = input;
+            this.payload = payload;
+            this.net = net;
+            this.column = column;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (ready.isEmpty() && input.hasNext()) {
+                List<Row> batch = new ArrayList<>(batchSize);
+                while (batch.size() < batchSize && input.hasNext()) {
+                    batch.add(input.next());
+                }
+                double[][] probabilities = probabilities(net,
+                        payload.codec().unlabelled(batch, column).minibatches(batchSize, net.params().dataType()).get(0));
+                for (int i = 0; i < batch.size(); i++) {
+                    ready.add(new Scored(batch.get(i), probabilities[i]));
+                }
+            }
+            return !ready.isEmpty();
+        }
+
+        @Override
+        public Scored next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return ready.poll();
+        }
+    }
+
+    /** The network's class probabilities for one minibatch; a per-step (truncated-BPTT) output is read at the last real step. */
+    public static double[][] probabilities(MultiLayerNetwork net, DataSet batch) {
+        INDArray mask = batch.getFeaturesMaskArray();
+        try (INDArray out = net.output(batch.getFeatures(), false, mask, null)) {
+            return SequenceOutputs.atLastStep(out, mask).toDoubleMatrix();
+        } finally {
+            batch.getFeatures().close();
+            if (mask != null) {
+                mask.close();
+            }
+        }
+    }
+}
