@@ -77,7 +77,8 @@ public final class TrainJob {
         TrainingResult training = trainer.fit(trainTable);
         // A run resumed from its final checkpoint has no epoch left to evaluate.
         EvaluationReport finalTest = epochs.last() != null ? epochs.last() : evaluator.evaluate(training.model());
-        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().examplesPerEpoch(), test.count(), finalTest,
+        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().workers(),
+                training.plan().examplesPerEpoch(), test.count(), finalTest,
                 epochs.points(), training.trainMillis(), System.currentTimeMillis() - start,
                 training.examplesPerSecond());
         new RunOutput(spark.sparkContext().hadoopConfiguration()).write(config.output().dir(),
