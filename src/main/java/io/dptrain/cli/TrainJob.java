@@ -24,6 +24,7 @@ import io.dptrain.report.Evaluator;
 import io.dptrain.report.MetricsSink;
 import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
+import io.dptrain.report.TrainingReport;
 import io.dptrain.model.Networks;
 import org.apache.spark.sql.SparkSession;
 
@@ -31,13 +32,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A whole training run: read the prepared tables, train with the configured engine (progress,
  * divergence check, metrics and per-epoch test accuracy as listeners), evaluate, and write
- * model.zip, provenance.json and metrics.jsonl to the output folder. With {@code dptrain.checkpoint.dir}
- * set the round engines write checkpoints, and a resumed run continues from the newest valid one.
+ * model.zip, provenance.json, metrics.jsonl and (with {@code dptrain.output.report}) report.html to
+ * the output folder. With {@code dptrain.checkpoint.dir} set the round engines write checkpoints, and a
+ * resumed run continues from the newest valid one.
  */
 public final class TrainJob {
     private TrainJob() {
@@ -82,13 +85,19 @@ public final class TrainJob {
                 .addListener(new ConsoleProgress(config.train().progressEvery()))
                 .addListener(epochs);
         Dataset<Row> trainTable = TrainingData.read(spark, data.train());
-        Map<String, String> extraFiles = TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of();
+        Map<String, String> extraFiles = new LinkedHashMap<>(
+                TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of());
         TrainingResult training = trainer.fit(trainTable);
         // A run resumed from its final checkpoint has no epoch left to evaluate.
         EvaluationReport finalTest = epochs.last() != null ? epochs.last() : evaluator.evaluate(training.model());
-        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().examplesPerEpoch(), evaluator.examples(), finalTest,
+        Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().workers(),
+                training.plan().examplesPerEpoch(), evaluator.examples(), finalTest,
                 epochs.points(), training.trainMillis(), System.currentTimeMillis() - start,
                 training.examplesPerSecond());
+        if (config.output().report()) {
+            extraFiles.put(RunOutput.REPORT,
+                    new TrainingReport(training.rounds(), epochs.points(), finalTest).toHtml(provenance));
+        }
         new RunOutput(spark.sparkContext().hadoopConfiguration()).write(config.output().dir(),
                 config.output().overwrite(), training.model(), provenance, metricsJson(training), extraFiles);
         return new Result(provenance, training);

@@ -1,5 +1,7 @@
 package io.dptrain.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import io.dptrain.config.Choices.Activation;
 import io.dptrain.config.Choices.Clipping;
@@ -13,6 +15,10 @@ import io.dptrain.config.Choices.UpdaterState;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The whole configuration of a run: immutable and validated on construction. Each section is a
@@ -24,6 +30,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
 
     /** Prefix of every key. */
     public static final String ROOT = "dptrain";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
@@ -39,12 +46,35 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         }
     }
 
+    /**
+     * Every key with its value, sorted by key, as a run's settings table shows them: keys as in
+     * reference.conf ({@code dptrain.train.learning-rate}), lists as {@code [a,b]}, an empty string as
+     * {@code ""}.
+     */
+    public SortedMap<String, String> settings() {
+        SortedMap<String, String> settings = new TreeMap<>();
+        flatten(ROOT, JSON.valueToTree(this), settings);
+        return settings;
+    }
+
+    /** Record components are the camelCase forms of the keys (learningRate: learning-rate). */
+    private static void flatten(String key, JsonNode node, Map<String, String> out) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(field -> flatten(key + "." + field.getKey()
+                    .replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT), field.getValue(), out));
+        } else if (node.isTextual()) {
+            out.put(key, node.asText().isEmpty() ? "\"\"" : node.asText());
+        } else {
+            out.put(key, node.toString());
+        }
+    }
+
     /** Builds the configuration from a resolved HOCON tree rooted at {@code dptrain}. */
     static DptrainConfig from(Config c) {
         return new DptrainConfig(Data.from(c.getConfig("data")), Model.from(c.getConfig("model")),
                 Training.from(c.getConfig("train")), Engine.from(c.getConfig("engine")),
                 new Spark(c.getString("spark.master")),
-                new Output(c.getString("output.dir"), c.getBoolean("output.overwrite")),
+                new Output(c.getString("output.dir"), c.getBoolean("output.overwrite"), c.getBoolean("output.report")),
                 new Checkpoint(c.getString("checkpoint.dir"), c.getInt("checkpoint.every-rounds"),
                         c.getInt("checkpoint.keep")));
     }
@@ -258,8 +288,13 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         }
     }
 
-    /** Where a run writes its model, provenance and metrics. */
-    public record Output(String dir, boolean overwrite) implements Serializable {
+    /**
+     * Where a run writes its model, provenance and metrics.
+     *
+     * @param report also write report.html: charts of the run, its headline numbers, settings and
+     *               per-class metrics in one self-contained page (drawing the charts takes a second or so)
+     */
+    public record Output(String dir, boolean overwrite, boolean report) implements Serializable {
         public Output {
             Check.nonBlank("dptrain.output.dir", dir);
         }

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param config       the complete, validated configuration
  * @param sparkMaster  the master the run's Spark session really used (under spark-submit it is
  *                     spark-submit's, not the configuration's {@code spark.master})
+ * @param workers      replicas the run trained in parallel (the configuration's {@code engine.workers}
+ *                     may be 0, for Spark's default parallelism; this is the number it came to)
  * @param trainData    training table path
  * @param trainRows    rows trained on (after train-limit)
  * @param testData     test table path
@@ -34,18 +36,18 @@ import java.util.TreeMap;
  * @param wallMillis   whole run wall time (loading, training, evaluation)
  * @param examplesPerSecond training examples per second of training-loop time
  */
-public record Provenance(String createdAt, DptrainConfig config, String sparkMaster, String trainData, long trainRows, String testData,
-                         long testRows, long seed, Map<String, String> versions, EvaluationReport test,
-                         List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
+public record Provenance(String createdAt, DptrainConfig config, String sparkMaster, int workers, String trainData,
+                         long trainRows, String testData, long testRows, long seed, Map<String, String> versions,
+                         EvaluationReport test, List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
                          double examplesPerSecond) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Provenance of a run that finishes now. */
-    public static Provenance of(DptrainConfig config, String sparkMaster, long trainRows, long testRows, EvaluationReport test,
-                                List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
-                                double examplesPerSecond) {
-        return new Provenance(Instant.now().toString(), config, sparkMaster, config.data().train(), trainRows,
+    public static Provenance of(DptrainConfig config, String sparkMaster, int workers, long trainRows, long testRows,
+                                EvaluationReport test, List<EpochEvaluation.Point> epochs, long trainMillis,
+                                long wallMillis, double examplesPerSecond) {
+        return new Provenance(Instant.now().toString(), config, sparkMaster, workers, config.data().train(), trainRows,
                 config.data().test(), testRows, config.train().seed(), buildVersions(), test, epochs, trainMillis,
                 wallMillis, examplesPerSecond);
     }

@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * A run's output folder on any Hadoop file system (local paths, file://, hdfs://): model.zip (DL4J
- * ModelSerializer, with updater state, loads in plain DL4J), provenance.json and metrics.jsonl.
+ * ModelSerializer, with updater state, loads in plain DL4J), provenance.json and metrics.jsonl, and
+ * named text files such as report.html ({@link TrainingReport}).
  * Written atomically: everything goes into a hidden sibling folder that is renamed into place only
  * when complete, so a failed run never leaves a half-written model.
  */
@@ -27,6 +28,8 @@ public final class RunOutput {
     public static final String VOCABULARY = "vocabulary.txt";
     /** Text runs: the class names, one per line, in class-index order. */
     public static final String CLASSES = "classes.txt";
+    /** The run as one self-contained page with charts ({@link TrainingReport}); with {@code output.report}. */
+    public static final String REPORT = "report.html";
 
     private final Configuration hadoop;
 

@@ -13,6 +13,7 @@ import io.dptrain.report.RunOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +22,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command line end to end on the committed fixture: prepare both tables, train a tiny mlp for
- * one epoch on 256 images, evaluate the saved model, and the exit codes of bad usage. The commands
+ * one epoch on 256 images (its report.html included, and once without), evaluate the saved model,
+ * and the exit codes of bad usage. The commands
  * reuse the shared test session (SparkSessions.get calls getOrCreate).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -177,6 +182,44 @@ class DptrainTest extends LocalSparkTest {
         assertThat(accuracy).as("well above chance (0.1) after 8 steps").isGreaterThan(0.2);
         assertThat(trained.out()).contains(String.format(Locale.ROOT, "test accuracy: %.4f", accuracy))
                 .contains("trained mlp (single-process)").contains("model in " + runDir);
+    }
+
+    @Test
+    void trainWritesAReportWithTheNumbersOfTheRun() throws IOException {
+        assertThat(trained).as("training needs the prepared tables: " + prepared).isNotNull();
+        assertThat(trained.code()).as(trained.toString()).isZero();
+        List<String> lines = Files.readAllLines(runDir.resolve(RunOutput.METRICS));
+        Map<String, Object> lastRound = new ObjectMapper().readValue(lines.get(lines.size() - 1),
+                new TypeReference<Map<String, Object>>() { });
+
+        Document report = Jsoup.parse(runDir.resolve(RunOutput.REPORT).toFile(), "UTF-8");
+
+        Map<String, Double> headline = new HashMap<>();
+        for (Element row : report.select("#headline tr")) {
+            Element number = row.selectFirst("td .num");
+            if (number != null) {
+                headline.put(row.selectFirst("th").text(), Double.parseDouble(number.attr("data-value")));
+            }
+        }
+        assertThat(headline).containsEntry("rounds", (double) lines.size())
+                .containsEntry("final training loss", ((Number) lastRound.get("loss")).doubleValue())
+                .containsEntry("test accuracy", ((Number) at(provenance(), "test", "accuracy")).doubleValue());
+        assertThat(report.select("#epochs tbody tr")).hasSize(1);
+        assertThat(report.select("figure img").eachAttr("src")).hasSize(5)
+                .allSatisfy(src -> assertThat(src).startsWith("data:image/png;base64,"));
+    }
+
+    @Test
+    void trainWithoutReportLeavesItOut() throws IOException {
+        assertThat(trained).as("training needs the prepared tables: " + prepared).isNotNull();
+        Path run = tmp.resolve("run-without-report");
+
+        CommandOutcome o = dptrain("train", "--conf", shared.resolve("tiny.conf").toString(), "--set",
+                "output.dir=" + run, "--set", "output.report=false", "--set", "train.progress-every=0");
+
+        assertThat(o.code()).as(o.toString()).isZero();
+        assertThat(run.resolve(RunOutput.MODEL)).isRegularFile();
+        assertThat(run.resolve(RunOutput.REPORT)).doesNotExist();
     }
 
     @Test

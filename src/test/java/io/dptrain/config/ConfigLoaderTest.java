@@ -113,6 +113,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void settingsNameEveryKeyWithItsValue() {
+        DptrainConfig c = ConfigLoader.load(null, List.of("model.preset=mlp", "model.mlp.hidden=[16, 8]",
+                "train.learning-rate=0.05", "engine.mode=gradient-averaging", "output.report=false"));
+
+        assertThat(c.settings().keySet()).containsExactlyElementsOf(ConfigLoader.knownKeys());
+        assertThat(c.settings()).containsEntry("dptrain.model.preset", "mlp")
+                .containsEntry("dptrain.model.mlp.hidden", "[16,8]")
+                .containsEntry("dptrain.train.learning-rate", "0.05")
+                .containsEntry("dptrain.engine.mode", "gradient-averaging")
+                .containsEntry("dptrain.model.lenet.conv1-filters", "20")
+                .containsEntry("dptrain.output.report", "false")
+                .containsEntry("dptrain.checkpoint.dir", "\"\"");
+    }
+
+    @Test
     void everyKeyIsDocumented() throws IOException {
         String doc = Files.readString(Path.of("docs", "CONFIG.md"));
         for (String key : ConfigLoader.knownKeys()) {

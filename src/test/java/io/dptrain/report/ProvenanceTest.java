@@ -22,7 +22,7 @@ class ProvenanceTest {
         DptrainConfig config = ConfigLoader.load(null, List.of("model.preset=mlp", "model.mlp.hidden=[16, 8]",
                 "train.seed=1234", "train.learning-rate=0.05", "data.train=/data/train.parquet",
                 "data.test=/data/test.parquet", "data.train-limit=128"));
-        Provenance provenance = Provenance.of(config, "local[1]", 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
+        Provenance provenance = Provenance.of(config, "local[1]", 3, 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
                 List.of(new EpochEvaluation.Point(1, 0.5, 1000), new EpochEvaluation.Point(2, 0.7, 2100)), 2100,
                 3500, 121.9);
 
@@ -40,6 +40,7 @@ class ProvenanceTest {
         assertThat(json.get("trainData")).isEqualTo("/data/train.parquet");
         assertThat(json.get("testData")).isEqualTo("/data/test.parquet");
         assertThat(json.get("sparkMaster")).isEqualTo("local[1]");
+        assertThat(Json.number(json, "workers")).isEqualTo(3);
         assertThat(Json.number(json, "trainRows")).isEqualTo(128);
         assertThat(Json.number(json, "testRows")).isEqualTo(10);
         assertThat(Json.number(json, "seed")).isEqualTo(1234);

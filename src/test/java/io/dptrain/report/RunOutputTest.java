@@ -48,7 +48,7 @@ class RunOutputTest {
                 Nd4j.eye(3).getRows(0, 1, 2, 0, 1, 2, 0, 1).castTo(DataType.FLOAT));
         net.fit(batch);
         net.fit(batch);
-        provenance = Provenance.of(config, "local[1]", 8, 10, EvaluationReport.of(KnownEvaluation.of(3)),
+        provenance = Provenance.of(config, "local[1]", 1, 8, 10, EvaluationReport.of(KnownEvaluation.of(3)),
                 List.of(new EpochEvaluation.Point(1, 0.7, 1234)), 1234, 2345, 6.5);
     }
 
