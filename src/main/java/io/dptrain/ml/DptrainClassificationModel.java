@@ -183,6 +183,11 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
         return classNames;
     }
 
+    /** What the model reads (image shape or vocabulary). */
+    ModelInput input() {
+        return input;
+    }
+
     /** Number of classes. */
     public int numClasses() {
         return classNames.size();
