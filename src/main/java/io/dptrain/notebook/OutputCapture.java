@@ -5,6 +5,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * Collects what a paragraph prints, in order, from every place Zeppelin collects it from: Scala's
@@ -27,7 +28,7 @@ final class OutputCapture {
     }
 
     /** Runs {@code work} with standard output redirected here and returns its result and what was printed. */
-    <T> Captured<T> during(java.util.function.Supplier<T> work) {
+    <T> Captured<T> during(Supplier<T> work) {
         buffer.reset();
         PrintStream systemOut = System.out;
         System.setOut(stream);
