@@ -1,6 +1,7 @@
 package io.dptrain;
 
 import java.io.File;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Tag;
 
@@ -21,24 +22,33 @@ public abstract class LocalSparkTest {
         static final SparkSession SPARK = create();
 
         private static SparkSession create() {
-            File tmp = new File(System.getProperty("java.io.tmpdir"));
-            if (!tmp.isDirectory() && !tmp.mkdirs()) {
-                throw new IllegalStateException("cannot create java.io.tmpdir " + tmp);
-            }
-            SparkSession spark = SparkSession.builder()
-                    .master("local[2]")
-                    .appName("dptrain-tests")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.sql.shuffle.partitions", "4")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.local.dir", new File(tmp, "spark-local").getAbsolutePath())
-                    .config("spark.sql.warehouse.dir",
-                            new File(tmp, "spark-warehouse").getAbsolutePath())
-                    .getOrCreate();
+            SparkSession spark = SparkSession.builder().config(localConf("dptrain-tests")).getOrCreate();
             Runtime.getRuntime().addShutdownHook(new Thread(spark::stop, "stop-test-spark"));
             return spark;
         }
+    }
+
+    /**
+     * The shared session's settings ({@code local[2]}, no UI, loopback only, scratch space under
+     * {@code java.io.tmpdir}), for tests that start a session of their own in a JVM of their own.
+     *
+     * @param appName the application name
+     * @return a new configuration
+     */
+    public static SparkConf localConf(String appName) {
+        File tmp = new File(System.getProperty("java.io.tmpdir"));
+        if (!tmp.isDirectory() && !tmp.mkdirs()) {
+            throw new IllegalStateException("cannot create java.io.tmpdir " + tmp);
+        }
+        return new SparkConf()
+                .setMaster("local[2]")
+                .setAppName(appName)
+                .set("spark.ui.enabled", "false")
+                .set("spark.sql.shuffle.partitions", "4")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.local.dir", new File(tmp, "spark-local").getAbsolutePath())
+                .set("spark.sql.warehouse.dir", new File(tmp, "spark-warehouse").getAbsolutePath());
     }
 
     /**

@@ -14,11 +14,15 @@ final class SparkSessions {
      * configured master is used, e.g. local[*].
      */
     static SparkSession get(String appName, String defaultMaster) {
+        return SparkSession.builder().config(conf(appName, defaultMaster)).getOrCreate();
+    }
+
+    /** The configuration {@link #get} starts a session with, for commands that start it themselves. */
+    static SparkConf conf(String appName, String defaultMaster) {
         SparkConf conf = new SparkConf().setAppName(appName);
         if (!conf.contains("spark.master")) {
             conf.setMaster(defaultMaster);
         }
-        RoundEngineSettings.applyDefaults(conf);
-        return SparkSession.builder().config(conf).getOrCreate();
+        return RoundEngineSettings.applyDefaults(conf);
     }
 }
