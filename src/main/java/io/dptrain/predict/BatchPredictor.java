@@ -103,8 +103,16 @@ public final class BatchPredictor implements Serializable {
                 while (batch.size() < batchSize && input.hasNext()) {
                     batch.add(input.next());
                 }
-                double[][] probabilities = probabilities(net,
-                        payload.codec().unlabelled(batch, column).minibatches(batchSize, net.params().dataType()).get(0));
+                DataSet examples = payload.codec().unlabelled(batch, column)
+                        .minibatches(batchSize, net.params().dataType()).get(0);
+                double[][] probabilities;
+                try (INDArray features = examples.getFeatures(); INDArray labels = examples.getLabels()) {
+                    probabilities = probabilities(net, examples);
+                } finally {
+                    if (examples.getFeaturesMaskArray() != null) {
+                        examples.getFeaturesMaskArray().close();
+                    }
+                }
                 for (int i = 0; i < batch.size(); i++) {
                     ready.add(new Scored(batch.get(i), probabilities[i]));
                 }
@@ -121,16 +129,14 @@ public final class BatchPredictor implements Serializable {
         }
     }
 
-    /** The network's class probabilities for one minibatch; a per-step (truncated-BPTT) output is read at the last real step. */
+    /**
+     * The network's class probabilities for one minibatch (its features and mask; labels are ignored);
+     * a per-step (truncated-BPTT) output is read at each example's last real step.
+     */
     public static double[][] probabilities(MultiLayerNetwork net, DataSet batch) {
         INDArray mask = batch.getFeaturesMaskArray();
         try (INDArray out = net.output(batch.getFeatures(), false, mask, null)) {
             return SequenceOutputs.atLastStep(out, mask).toDoubleMatrix();
-        } finally {
-            batch.getFeatures().close();
-            if (mask != null) {
-                mask.close();
-            }
         }
     }
 }

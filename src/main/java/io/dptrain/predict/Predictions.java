@@ -9,7 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The predictions of {@link TextPredictor#predict} and what predicting found.
+ * The predictions of {@link TextPredictor#predict} or {@link ImagePredictor#predict} and what predicting found.
  *
  * <p>The table is lazy and reads the model from a broadcast; with labels it is also cached (the
  * accuracy was computed from it). Use it, e.g. {@link PredictionWriter#write}, before
@@ -38,6 +38,11 @@ public final class Predictions implements AutoCloseable {
         this.maxLength = maxLength;
         this.accuracy = Objects.requireNonNull(accuracy, "accuracy");
         this.model = Objects.requireNonNull(model, "model");
+    }
+
+    /** Predictions of images: no text counts ({@link #maxLength} 0 marks them). */
+    static Predictions ofImages(Dataset<Row> table, long rows, OptionalDouble accuracy, Broadcast<?> model) {
+        return new Predictions(table, rows, 0, 0, 0, 0, 0, accuracy, model);
     }
 
     /**
@@ -122,6 +127,12 @@ public final class Predictions implements AutoCloseable {
      */
     public String toText() {
         StringBuilder s = new StringBuilder();
+        if (maxLength == 0) {
+            s.append(String.format(Locale.ROOT, "predicted %d images%n", rows));
+            accuracy.ifPresent(a -> s.append(String.format(Locale.ROOT, "accuracy: %.4f on %d labelled"
+                    + " images%n", a, rows)));
+            return s.toString();
+        }
         s.append(String.format(Locale.ROOT, "predicted %d texts%n", rows));
         s.append(String.format(Locale.ROOT, "texts longer than %d tokens, cut: %d%n", maxLength,
                 cutTexts));

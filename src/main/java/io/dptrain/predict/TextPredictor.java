@@ -10,7 +10,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Tokenizer;
@@ -31,7 +31,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -334,7 +333,7 @@ public final class TextPredictor {
                 .first();
     }
 
-    private static double accuracy(Dataset<Row> predicted, String labelCol, long rows) {
+    static double accuracy(Dataset<Row> predicted, String labelCol, long rows) {
         Column correct = column(labelCol).cast("string").equalTo(col(PREDICTION));
         Row hits = predicted.agg(sum(when(correct, 1L).otherwise(0L))).first();
         return (double) longOrZero(hits, 0) / rows;
@@ -365,6 +364,11 @@ public final class TextPredictor {
     }
 
     private StructType outputSchema(StructType input) {
+        return outputSchema(input, probabilityColumns);
+    }
+
+    /** The input columns, then prediction (name), prediction_index and the probability columns. */
+    static StructType outputSchema(StructType input, List<String> probabilityColumns) {
         StructType out = input.add(PREDICTION, DataTypes.StringType, false)
                 .add(PREDICTION_INDEX, DataTypes.IntegerType, false);
         for (String name : probabilityColumns) {
@@ -373,7 +377,7 @@ public final class TextPredictor {
         return out;
     }
 
-    private static List<String> probabilityColumns(List<String> classNames) {
+    static List<String> probabilityColumns(List<String> classNames) {
         List<String> names = new ArrayList<>(classNames.size());
         Set<String> taken = new HashSet<>();
         for (int c = 0; c < classNames.size(); c++) {
@@ -388,7 +392,7 @@ public final class TextPredictor {
     }
 
     /** A column name not in the schema, for the temporary tokens column. */
-    private static String freshName(StructType schema, String base) {
+    static String freshName(StructType schema, String base) {
         Set<String> present = Set.of(schema.fieldNames());
         String name = "_dptrain_" + base;
         for (int i = 1; present.contains(name); i++) {
@@ -398,7 +402,7 @@ public final class TextPredictor {
     }
 
     /** A column by its exact name, even if the name holds dots or backticks. */
-    private static Column column(String name) {
+    static Column column(String name) {
         return col("`" + name.replace("`", "``") + "`");
     }
 
@@ -406,7 +410,7 @@ public final class TextPredictor {
         return row.isNullAt(i) ? 0 : row.getLong(i);
     }
 
-    private static void requireFolder(String runDir, Configuration conf) {
+    static void requireFolder(String runDir, Configuration conf) {
         Path dir = new Path(runDir);
         try {
             FileStatus status = dir.getFileSystem(conf).getFileStatus(dir);
@@ -437,10 +441,15 @@ public final class TextPredictor {
 
     /** {@code config.data.maxLength} of a provenance file. */
     private static int maxLength(String provenanceFile, Configuration conf) {
-        Map<String, Object> json;
+        return dataSetting(provenanceFile, conf, "maxLength", "is it the run of a text model?");
+    }
+
+    /** A whole number {@code >= 1} under {@code config.data} of a run's provenance file. */
+    static int dataSetting(String provenanceFile, Configuration conf, String key, String hint) {
+        JsonNode json;
         Path p = new Path(provenanceFile);
         try (InputStream in = p.getFileSystem(conf).open(p)) {
-            json = new ObjectMapper().readValue(in, new TypeReference<Map<String, Object>>() { });
+            json = new ObjectMapper().readTree(in);
         } catch (FileNotFoundException e) {
             throw new IllegalArgumentException("provenance file " + provenanceFile + " does not"
                     + " exist; every run folder holds one", e);
@@ -448,17 +457,13 @@ public final class TextPredictor {
             throw new IllegalArgumentException("provenance file " + provenanceFile + " is not a"
                     + " JSON object: " + e.getMessage(), e);
         }
-        Object value = json;
-        for (String key : List.of("config", "data", "maxLength")) {
-            value = value instanceof Map<?, ?> m ? m.get(key) : null;
-        }
-        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1
-                || ((Number) value).longValue() > Integer.MAX_VALUE) {
+        JsonNode value = json == null ? null : json.path("config").path("data").path(key);
+        if (value == null || !value.canConvertToInt() || !value.isIntegralNumber() || value.intValue() < 1) {
             throw new IllegalArgumentException("provenance file " + provenanceFile + " has no"
-                    + " config.data.maxLength (a whole number >= 1), found " + value
-                    + "; is it the run of a text model?");
+                    + " config.data." + key + " (a whole number >= 1), found "
+                    + (value == null || value.isMissingNode() ? null : value) + "; " + hint);
         }
-        return ((Number) value).intValue();
+        return value.intValue();
     }
 
     /** The lines of a class file: each a class name, none blank, none twice. */
@@ -515,50 +520,6 @@ public final class TextPredictor {
                 }
             }
             return unknown;
-        }
-    }
-
-    /**
-     * Each input row (its token ids last) scored by {@link BatchPredictor}: the input columns, the class name,
-     * its index and one probability per class.
-     */
-    private static final class NamedPredictions implements MapPartitionsFunction<Row, Row> {
-        private static final long serialVersionUID = 1L;
-        private final BatchPredictor predictor;
-        private final int inputColumns;
-        private final List<String> classNames;
-
-        NamedPredictions(BatchPredictor predictor, int inputColumns, List<String> classNames) {
-            this.predictor = predictor;
-            this.inputColumns = inputColumns;
-            this.classNames = List.copyOf(classNames);
-        }
-
-        @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
-            Iterator<BatchPredictor.Scored> scored = predictor.score(rows, inputColumns);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return scored.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    BatchPredictor.Scored s = scored.next();
-                    double[] p = s.probabilities();
-                    Object[] values = new Object[inputColumns + 2 + p.length];
-                    for (int i = 0; i < inputColumns; i++) {
-                        values[i] = s.row().get(i);
-                    }
-                    values[inputColumns] = classNames.get(s.best());
-                    values[inputColumns + 1] = s.best();
-                    for (int c = 0; c < p.length; c++) {
-                        values[inputColumns + 2 + c] = p[c];
-                    }
-                    return RowFactory.create(values);
-                }
-            };
         }
     }
 }

@@ -163,7 +163,7 @@ class DptrainTest extends LocalSparkTest {
                 "--classes", "3", "--out", out.toString(), "--master", "local[2]");
 
         assertThat(o.code()).as(o.toString()).isEqualTo(2);
-        assertThat(o.err()).contains("dptrain: label column 'label'", "outside 0..2", "7");
+        assertThat(o.err()).contains("dptrain: label column 'label'", "not a class index (a whole number in 0..2)", "7");
         assertThat(out).doesNotExist();
     }
 
