@@ -179,11 +179,11 @@ class ImageTableTest extends LocalSparkTest {
                 spark().sql("SELECT 1 AS label, array(0, 300, 2, 3) AS pixels"),
                 "label", "pixels", TINY))
                 .hasMessageContaining("1 of 1 rows have pixel values that are not whole numbers"
-                        + " in 0..255, e.g. [0, 300, 2, 3]");
+                        + " in 0..255, e.g. 300 in [0, 300, 2, 3]");
         assertThatThrownBy(() -> ImageTable.fromTable(
                 spark().sql("SELECT 1 AS label, 0.5D AS a, 0D AS b, 0D AS c, 0D AS d"),
                 "label", null, TINY))
-                .hasMessageContaining("not whole numbers in 0..255, e.g. [0.5, 0.0, 0.0, 0.0]");
+                .hasMessageContaining("not whole numbers in 0..255, e.g. 0.5 in [0.5, 0.0, 0.0, 0.0]");
     }
 
     @Test
