@@ -334,13 +334,16 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
             throw new IllegalArgumentException("label column '" + getLabelCol() + "' has type " + label.simpleString()
                     + "; allowed: a numeric column of class indices 0..K-1 (index string labels with StringIndexer)");
         }
-        StructType out = schema;
+        List<StructField> outputs = new ArrayList<>();
         for (Param<String> p : List.of(rawPredictionCol, probabilityCol)) {
             if (!$(p).isEmpty()) {
-                out = out.add($(p), org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false);
+                outputs.add(new StructField($(p), org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false,
+                        org.apache.spark.sql.types.Metadata.empty()));
             }
         }
-        return out.add($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false);
+        outputs.add(new StructField($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false,
+                org.apache.spark.sql.types.Metadata.empty()));
+        return ColumnParams.appendOutputs(schema, outputs);
     }
 
     @Override
