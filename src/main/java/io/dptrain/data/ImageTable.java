@@ -179,6 +179,7 @@ public final class ImageTable {
         Column pixelCount = binary ? length(pixels) : size(pixels);
         Column badCount = pixels.isNull().or(pixelCount.notEqual(shape.pixelsPerImage()));
         Column badValue = binary ? lit(false) : exists(pixels, x -> badPixel(x, pixelMax));
+        Column firstBadValue = binary ? lit(null) : firstBadPixel(pixels, pixelMax);
         Row check = table.agg(
                 count(lit(1)),
                 sum(when(badLabel, 1).otherwise(0)),
@@ -186,7 +187,8 @@ public final class ImageTable {
                 sum(when(badCount, 1).otherwise(0)),
                 first(when(badCount, pixelCount), true),
                 sum(when(not(badCount).and(badValue), 1).otherwise(0)),
-                first(when(not(badCount).and(badValue), pixels.cast("string")), true))
+                first(when(not(badCount).and(badValue), pixels.cast("string")), true),
+                first(when(not(badCount).and(badValue), firstBadValue.cast("string")), true))
                 .first();
         long rows = check.getLong(0);
         if (rows == 0) {
@@ -206,7 +208,7 @@ public final class ImageTable {
         if (check.getLong(5) > 0) {
             throw new IllegalArgumentException(pixelsName + ": " + check.getLong(5) + " of "
                     + rows + " rows have pixel values that are not " + pixelRange(pixelMax) + ","
-                    + " e.g. " + abbreviate(check.getString(6)));
+                    + " e.g. " + check.getString(7) + " in " + abbreviate(check.getString(6)));
         }
         Column bytes = binary ? pixels : toBytes(pixelMax).apply(pixels.cast("array<double>"));
         return table.select(label.cast("int").as(LABEL),
@@ -375,10 +377,9 @@ public final class ImageTable {
         if (binary) {
             return checked.otherwise(values);
         }
-        Column firstBad = element_at(filter(values, x -> badPixel(x, pixelMax)), 1);
         return checked.when(exists(values, x -> badPixel(x, pixelMax)), raise_error(concat(
-                        lit(name + ": pixel value "), firstBad.cast("string"),
-                        lit(" is not " + pixelRange(pixelMax)))))
+                        lit(name + ": pixel value "), firstBadPixel(values, pixelMax).cast("string"),
+                        lit(" is outside the allowed values, " + pixelRange(pixelMax)))))
                 .otherwise(toBytes(pixelMax).apply(values.cast("array<double>")));
     }
 
@@ -404,6 +405,11 @@ public final class ImageTable {
     private static Column badPixel(Column x, double pixelMax) {
         Column bad = x.isNull().or(x.isNaN()).or(x.lt(0)).or(x.gt(pixelMax));
         return pixelMax == BYTE_MAX ? bad.or(x.notEqual(round(x))) : bad;
+    }
+
+    /** The first value of a pixel array that {@link #badPixel} rejects, null if none: the value an error names. */
+    private static Column firstBadPixel(Column pixels, double pixelMax) {
+        return element_at(filter(pixels, x -> badPixel(x, pixelMax)), 1);
     }
 
     private static String pixelRange(double pixelMax) {

@@ -1,7 +1,11 @@
 package io.dptrain.ml;
 
+import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The column Params that {@link DptrainClassifier} and {@link DptrainClassificationModel} share,
@@ -36,5 +40,23 @@ final class ColumnParams {
         return new Param<>(parent, "rawPredictionCol", "column name for the raw scores: the log of each class"
                 + " probability (ml.linalg.Vector, the softmax's logits up to a per-row constant); empty: not"
                 + " written");
+    }
+
+    /**
+     * {@code input} with the output columns appended; an output column the input already has is an
+     * error naming it, so the estimator fails before training as the model would after it.
+     */
+    static StructType appendOutputs(StructType input, List<StructField> outputs) {
+        List<String> present = Arrays.asList(input.fieldNames());
+        StructType out = input;
+        for (StructField f : outputs) {
+            if (present.contains(f.name())) {
+                throw new IllegalArgumentException("output column '" + f.name() + "' already exists in the input "
+                        + present + "; set another name (setPredictionCol, setProbabilityCol, setRawPredictionCol;"
+                        + " \"\" leaves the last two out)");
+            }
+            out = out.add(f);
+        }
+        return out;
     }
 }

@@ -219,16 +219,7 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
     @Override
     public StructType transformSchema(StructType schema) {
         input.requireFeatures(schema, getFeaturesCol());
-        StructType out = schema;
-        for (StructField f : outputFields()) {
-            if (Arrays.asList(schema.fieldNames()).contains(f.name())) {
-                throw new IllegalArgumentException("output column '" + f.name() + "' already exists in the input "
-                        + Arrays.toString(schema.fieldNames()) + "; set another name (setPredictionCol,"
-                        + " setProbabilityCol, setRawPredictionCol; \"\" leaves the last two out)");
-            }
-            out = out.add(f);
-        }
-        return out;
+        return ColumnParams.appendOutputs(schema, outputFields());
     }
 
     @Override

@@ -334,13 +334,16 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
             throw new IllegalArgumentException("label column '" + getLabelCol() + "' has type " + label.simpleString()
                     + "; allowed: a numeric column of class indices 0..K-1 (index string labels with StringIndexer)");
         }
-        StructType out = schema;
+        List<StructField> outputs = new ArrayList<>();
         for (Param<String> p : List.of(rawPredictionCol, probabilityCol)) {
             if (!$(p).isEmpty()) {
-                out = out.add($(p), org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false);
+                outputs.add(new StructField($(p), org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false,
+                        org.apache.spark.sql.types.Metadata.empty()));
             }
         }
-        return out.add($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false);
+        outputs.add(new StructField($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false,
+                org.apache.spark.sql.types.Metadata.empty()));
+        return ColumnParams.appendOutputs(schema, outputs);
     }
 
     @Override
@@ -364,16 +367,17 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
 
     private DptrainClassificationModel fitImages(Dataset<Row> df, Dataset<Row> validation, List<String> classNames) {
         ImageShape shape = imageShape(df.schema(), classNames.size());
+        DptrainConfig conf = configuration(List.of("data.height=" + shape.height(), "data.width=" + shape.width(),
+                "data.channels=" + shape.channels(), "data.classes=" + shape.classes()), false);
         double max = (Double) $(pixelMax);
         Dataset<Row> table = ImageTable.fromTable(df, getLabelCol(), getFeaturesCol(), shape, max);
         Dataset<Row> checkedValidation = validation == null ? null
                 : ImageTable.fromTable(validation, getLabelCol(), getFeaturesCol(), shape, max);
-        DptrainConfig conf = configuration(List.of("data.height=" + shape.height(), "data.width=" + shape.width(),
-                "data.channels=" + shape.channels(), "data.classes=" + shape.classes()), false);
         return train(conf, table, checkedValidation, new ModelInput.Images(shape, max), classNames);
     }
 
     private DptrainClassificationModel fitText(Dataset<Row> df, Dataset<Row> validation, List<String> classNames) {
+        DptrainConfig conf = configuration(List.of("data.classes=" + classNames.size()), true);
         CachedTexts texts = labelledTexts(df, classNames).persist();
         try {
             int length = (Integer) $(maxLength);
@@ -381,7 +385,6 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
             TextTable.Prepared prepared = TextTable.prepare(texts.texts(), vocabulary, length);
             Dataset<Row> checkedValidation = validation == null ? null
                     : TextTable.prepare(labelledTexts(validation, classNames).texts(), vocabulary, length).table();
-            DptrainConfig conf = configuration(List.of("data.classes=" + classNames.size()), true);
             return train(conf, prepared.table(), checkedValidation,
                     new ModelInput.Texts(prepared.shape(), vocabulary), classNames);
         } finally {

@@ -149,7 +149,7 @@ class ImageTableTest extends LocalSparkTest {
                         + " smallint, int, bigint");
         assertThatThrownBy(() -> ImageTable.fromTable(table, "n", "pixels", TINY))
                 .hasMessageContaining("pixels column 'pixels' has type string; allowed: binary,"
-                        + " or array of");
+                        + " array of tinyint, smallint, int, bigint, float or double, or an ml.linalg.Vector");
         assertThatThrownBy(() -> ImageTable.fromTable(
                 spark().sql("SELECT 1 AS label, array('x') AS pixels"), "label", "pixels", TINY))
                 .hasMessageContaining("has type array<string>");
@@ -179,11 +179,11 @@ class ImageTableTest extends LocalSparkTest {
                 spark().sql("SELECT 1 AS label, array(0, 300, 2, 3) AS pixels"),
                 "label", "pixels", TINY))
                 .hasMessageContaining("1 of 1 rows have pixel values that are not whole numbers"
-                        + " in 0..255, e.g. [0, 300, 2, 3]");
+                        + " in 0..255, e.g. 300 in [0, 300, 2, 3]");
         assertThatThrownBy(() -> ImageTable.fromTable(
                 spark().sql("SELECT 1 AS label, 0.5D AS a, 0D AS b, 0D AS c, 0D AS d"),
                 "label", null, TINY))
-                .hasMessageContaining("not whole numbers in 0..255, e.g. [0.5, 0.0, 0.0, 0.0]");
+                .hasMessageContaining("not whole numbers in 0..255, e.g. 0.5 in [0.5, 0.0, 0.0, 0.0]");
     }
 
     @Test
@@ -192,8 +192,8 @@ class ImageTableTest extends LocalSparkTest {
                 RowFactory.create(3, new byte[4]), RowFactory.create(10, new byte[4]),
                 RowFactory.create(-1, new byte[4])), binarySchema());
         assertThatThrownBy(() -> ImageTable.fromTable(table, "label", "pixels", TINY))
-                .hasMessageContaining("label column 'label': 2 of 3 rows have a label outside"
-                        + " 0..9, e.g. ");
+                .hasMessageContaining("label column 'label': 2 of 3 rows have a label that is not a"
+                        + " class index (a whole number in 0..9), e.g. ");
     }
 
     @Test

@@ -10,17 +10,17 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Test helper: images as the plain DataFrames a Spark user has, not as prepared tables. */
-final class MlTables {
+/** Test helper: images as the plain DataFrames a Spark user has, not as prepared tables (public for the HDFS tier). */
+public final class MlTables {
     /** Fashion-MNIST's class names, in label order. */
-    static final List<String> NAMES = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
-            "sneaker", "bag", "boot");
+    public static final List<String> NAMES = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal",
+            "shirt", "sneaker", "bag", "boot");
 
     private MlTables() {
     }
 
     /** Columns {@code name} (the class name, a string) and {@code pixels} (array&lt;int&gt; of 0..255). */
-    static Dataset<Row> namedArrays(SparkSession spark, LabeledImages images) {
+    public static Dataset<Row> namedArrays(SparkSession spark, LabeledImages images) {
         int n = images.shape().pixelsPerImage();
         List<Row> rows = new ArrayList<>(images.count());
         for (int i = 0; i < images.count(); i++) {
