@@ -142,7 +142,8 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
                 + " (seeded) to report validation accuracy after every epoch; 0: none, or setValidationData");
         config = new Param<>(this, "config", "any other dptrain configuration keys as HOCON, e.g."
                 + " \"model.lstm.pooling = avg\\ntrain.updater = sgd\" (keys as in docs/CONFIG.md)");
-        preset = setting(new Param<>(this, "preset", doc("network", "model.preset")), "model.preset");
+        preset = setting(new Param<>(this, "preset", doc("network: mlp, lenet or vgg-mini for images, rnn or lstm for text (lstm when a string features"
+                + " column meets an image preset that was not chosen)", "model.preset")), "model.preset");
         epochs = setting(new IntParam(this, "epochs", doc("passes over the training data", "train.epochs")),
                 "train.epochs");
         batchSize = setting(new IntParam(this, "batchSize", doc("examples per minibatch per worker",
@@ -534,19 +535,17 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
                     + " i.e. the single token {}", uid, getFeaturesCol(), nulls, rows, Vocabulary.UNK);
         }
         Dataset<Row> table = df.select(coalesce(text, lit("")).as(TextTable.TEXT), label.cast("int").as(TextTable.LABEL));
-        return new CachedTexts(table, classNames, nulls);
+        return new CachedTexts(table, classNames);
     }
 
     /** Labelled texts cached for the passes of vocabulary building and preparation. */
     private static final class CachedTexts {
         private final Dataset<Row> table;
         private final LabeledTexts texts;
-        final long nullTexts;
 
-        CachedTexts(Dataset<Row> table, List<String> classNames, long nullTexts) {
+        CachedTexts(Dataset<Row> table, List<String> classNames) {
             this.table = table;
             this.texts = new LabeledTexts(table, classNames, Map.of());
-            this.nullTexts = nullTexts;
         }
 
         CachedTexts persist() {
