@@ -289,31 +289,21 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Iterator<BatchPredictor.Scored> scored = predictor.score(rows, inputColumns);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return scored.hasNext();
+            return predictor.score(rows, inputColumns, s -> {
+                Object[] values = new Object[inputColumns + 3];
+                for (int i = 0; i < inputColumns; i++) {
+                    values[i] = s.row().get(i);
                 }
-
-                @Override
-                public Row next() {
-                    BatchPredictor.Scored s = scored.next();
-                    Object[] values = new Object[inputColumns + 3];
-                    for (int i = 0; i < inputColumns; i++) {
-                        values[i] = s.row().get(i);
-                    }
-                    double[] p = s.probabilities();
-                    double[] log = new double[p.length];
-                    for (int c = 0; c < p.length; c++) {
-                        log[c] = Math.log(p[c]);
-                    }
-                    values[inputColumns] = Vectors.dense(log);
-                    values[inputColumns + 1] = Vectors.dense(p);
-                    values[inputColumns + 2] = (double) s.best();
-                    return RowFactory.create(values);
+                double[] p = s.probabilities();
+                double[] log = new double[p.length];
+                for (int c = 0; c < p.length; c++) {
+                    log[c] = Math.log(p[c]);
                 }
-            };
+                values[inputColumns] = Vectors.dense(log);
+                values[inputColumns + 1] = Vectors.dense(p);
+                values[inputColumns + 2] = (double) s.best();
+                return RowFactory.create(values);
+            });
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.function.Function;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -79,6 +80,29 @@ public final class BatchPredictor implements Serializable {
         Nd4jThreads.use(task == null ? 1 : task.cpus());
         ModelPayload p = payload.value();
         return new Batches(rows, p, p.restore(), column);
+    }
+
+    /**
+     * Scores a partition lazily and turns each scored row into an output value.
+     *
+     * @param rows   the partition's rows
+     * @param column index of the model's input column in each row
+     * @param output what each scored row becomes (an output row)
+     * @return the outputs, in order
+     */
+    public <T> Iterator<T> score(Iterator<Row> rows, int column, Function<Scored, T> output) {
+        Iterator<Scored> scored = score(rows, column);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return scored.hasNext();
+            }
+
+            @Override
+            public T next() {
+                return output.apply(scored.next());
+            }
+        };
     }
 
     /** Pulls one batch of input rows at a time. */

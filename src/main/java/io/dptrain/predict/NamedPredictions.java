@@ -29,28 +29,18 @@ final class NamedPredictions implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        Iterator<BatchPredictor.Scored> scored = predictor.score(rows, inputColumns);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return scored.hasNext();
+        return predictor.score(rows, inputColumns, s -> {
+            double[] p = s.probabilities();
+            Object[] values = new Object[inputColumns + 2 + p.length];
+            for (int i = 0; i < inputColumns; i++) {
+                values[i] = s.row().get(i);
             }
-
-            @Override
-            public Row next() {
-                BatchPredictor.Scored s = scored.next();
-                double[] p = s.probabilities();
-                Object[] values = new Object[inputColumns + 2 + p.length];
-                for (int i = 0; i < inputColumns; i++) {
-                    values[i] = s.row().get(i);
-                }
-                values[inputColumns] = classNames.get(s.best());
-                values[inputColumns + 1] = s.best();
-                for (int c = 0; c < p.length; c++) {
-                    values[inputColumns + 2 + c] = p[c];
-                }
-                return RowFactory.create(values);
+            values[inputColumns] = classNames.get(s.best());
+            values[inputColumns + 1] = s.best();
+            for (int c = 0; c < p.length; c++) {
+                values[inputColumns + 2 + c] = p[c];
             }
-        };
+            return RowFactory.create(values);
+        });
     }
 }

@@ -223,6 +223,25 @@ class DptrainTest extends LocalSparkTest {
     }
 
     @Test
+    void predictScoresAnImageTableAsEvaluateDoes(@TempDir Path tmp) throws IOException {
+        assertThat(trained).as("prediction needs the trained run: " + prepared).isNotNull();
+        double trainedAccuracy = ((Number) at(provenance(), "test", "accuracy")).doubleValue();
+        String out = tmp.resolve("predictions.parquet").toString();
+
+        CommandOutcome o = dptrain("predict", "--model", runDir.toString(), "--input", testTable, "--format", "parquet",
+                "--label-col", "label", "--out", out, "--master", "local[2]");
+
+        assertThat(o.code()).as(o.toString()).isZero();
+        assertThat(o.out()).contains("predicted 200 images", "accuracy: "
+                + String.format(Locale.ROOT, "%.4f", trainedAccuracy) + " on 200 labelled images");
+        var written = spark().read().parquet(out);
+        assertThat(written.columns()).containsExactly("label", "pixels", "prediction", "prediction_index", "prob_0",
+                "prob_1", "prob_2", "prob_3", "prob_4", "prob_5", "prob_6", "prob_7", "prob_8", "prob_9");
+        assertThat(written.where("cast(label as string) = prediction").count() / 200.0)
+                .isEqualTo(trainedAccuracy, org.assertj.core.api.Assertions.within(1e-12));
+    }
+
+    @Test
     void evaluatePrintsTheAccuracyOfTheSavedModel() throws IOException {
         assertThat(trained).as("evaluation needs the trained run: " + prepared).isNotNull();
         assertThat(trained.code()).as(trained.toString()).isZero();
