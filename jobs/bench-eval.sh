@@ -3,11 +3,11 @@
 # LeNet, the former driver-side path against the distributed Evaluator, alternating in one JVM on
 # local[2]; ends with a line 'SUMMARY eval_speedup=R ...'. Both driver-side variants are measured:
 # with 1 nd4j thread (what a local-mode training run left the driver with) and with 2 (its best case).
-#   jobs/bench-eval.sh [--repeats N]     (about 2 minutes)
+#   jobs/bench-eval.sh [--repeats N]     (7 repeats by default; about 5 minutes on 2 cores)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-repeats=5
+repeats=7
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeats)

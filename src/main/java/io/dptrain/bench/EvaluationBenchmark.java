@@ -64,8 +64,10 @@ public final class EvaluationBenchmark {
      * @param config        the configuration whose network (untrained: the cost is the same) is evaluated
      * @param repeats       evaluations per path, at least 1
      * @param driverThreads nd4j threads for the driver-side path
+     * @param batchSize     examples per forward pass of the distributed path (the driver-side one keeps 512)
      */
-    public static Result run(Dataset<Row> table, DptrainConfig config, int repeats, int driverThreads) {
+    public static Result run(Dataset<Row> table, DptrainConfig config, int repeats, int driverThreads,
+                             int batchSize) {
         if (repeats < 1) {
             throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
         }
@@ -76,7 +78,7 @@ public final class EvaluationBenchmark {
         long[] distributed = new long[repeats];
         double driverAccuracy = 0;
         double distributedAccuracy = 0;
-        try (Evaluator evaluator = new Evaluator(table, TrainingData.codec(table, config))) {
+        try (Evaluator evaluator = new Evaluator(table, TrainingData.codec(table, config), batchSize)) {
             evaluator.evaluate(net); // warm-up: JIT, and nd4j's first use on the executors
             for (int i = 0; i < repeats; i++) {
                 Nd4jThreads.use(driverThreads);

@@ -34,6 +34,10 @@ final class BenchEvaluateCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int driverThreads;
 
+    @Option(names = "--batch-size", defaultValue = "512",
+            description = "Examples per forward pass of the distributed path (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Override
     public Integer call() {
         DptrainConfig config = ConfigLoader.load(conf, overrides);
@@ -42,7 +46,7 @@ final class BenchEvaluateCommand implements Callable<Integer> {
         }
         SparkSession spark = SparkSessions.get("dptrain bench-evaluate", config.spark().master());
         EvaluationBenchmark.Result result = EvaluationBenchmark.run(TrainingData.read(spark, config.data().test()),
-                config, repeats, driverThreads);
+                config, repeats, driverThreads, batchSize);
         System.out.print(result.toText());
         return 0;
     }

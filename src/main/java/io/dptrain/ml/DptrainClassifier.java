@@ -74,8 +74,8 @@ import org.slf4j.LoggerFactory;
  * allowed. A typed Param that is set wins over the same key in {@code config}. Defaults are
  * reference.conf's.
  *
- * <p>Classes: the label column's metadata (StringIndexer's), else {@code numClasses}, else the
- * largest label + 1 (logged). Text: {@code fit} builds the vocabulary from the training texts (the
+ * <p>Classes: the label column's metadata (StringIndexer's), else {@code numClasses}, else a prepared
+ * table's pixel metadata, else the largest label + 1 (logged). Text: {@code fit} builds the vocabulary from the training texts (the
  * {@code prepare} rules: lower-cased tokens, the {@code vocabularySize - 2} most frequent words with at
  * least {@code minCount} occurrences) and the model keeps it. With {@link #setValidationData} or
  * {@code validationFraction}, the validation accuracy after every epoch goes into the model's
@@ -129,7 +129,7 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         probabilityCol = ColumnParams.probabilityCol(this);
         rawPredictionCol = ColumnParams.rawPredictionCol(this);
         numClasses = new IntParam(this, "numClasses", "number of classes K when the label column's metadata does not"
-                + " say (0: the largest label + 1)");
+                + " say (0: a prepared table's pixel metadata, else the largest label + 1)");
         imageHeight = new IntParam(this, "imageHeight", "image height in pixels (0: from a prepared table's metadata)");
         imageWidth = new IntParam(this, "imageWidth", "image width in pixels (0: from a prepared table's metadata)");
         imageChannels = new IntParam(this, "imageChannels", "channels per pixel, HWC order (0: from a prepared table's"
@@ -467,6 +467,11 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         int k = (Integer) $(numClasses);
         if (k > 0) {
             return indices(k);
+        }
+        org.apache.spark.sql.types.Metadata features = ModelInput.field(df.schema(), getFeaturesCol()).metadata();
+        if (features.contains(ImageTable.CLASSES)) {
+            // A prepared table knows its classes even when a slice of it lacks the last ones.
+            return indices(Math.toIntExact(features.getLong(ImageTable.CLASSES)));
         }
         Row r = df.agg(max(col(ModelInput.quoted(getLabelCol())))).first();
         if (r.isNullAt(0)) {

@@ -9,8 +9,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -26,8 +30,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * probabilities. {@code DptrainClassificationModel.transform}, the per-epoch and CLI evaluation
  * ({@code io.dptrain.report.Evaluator}) and the CLI's {@code predict} all score through it.
  *
- * <p>The network is restored once per partition from the broadcast; nd4j runs with
- * {@code spark.task.cpus} threads, as in training. Rows are pulled one batch at a time, so a
+ * <p>The network is restored from the broadcast once per concurrent task of an executor and reused by
+ * its later partitions; nd4j runs with {@code spark.task.cpus} threads, as in training. Rows are pulled one batch at a time, so a
  * partition is never held in memory whole.
  */
 public final class BatchPredictor implements Serializable {
@@ -79,7 +83,37 @@ public final class BatchPredictor implements Serializable {
         TaskContext task = TaskContext.get();
         Nd4jThreads.use(task == null ? 1 : task.cpus());
         ModelPayload p = payload.value();
-        return new Batches(rows, p, p.restore(), column);
+        MultiLayerNetwork net = Networks.take(payload.id(), p);
+        if (task != null) {
+            task.addTaskCompletionListener((TaskContext t) -> Networks.give(payload.id(), net));
+        }
+        return new Batches(rows, p, net, column);
+    }
+
+    /**
+     * Restored networks of the current broadcast, per executor JVM: a network is not thread-safe, so a
+     * task takes one (or restores one) and gives it back when it completes; a pass over many partitions
+     * restores one per concurrent task instead of one per partition. Only the newest broadcast's
+     * networks are kept: a new one drops the others.
+     */
+    private static final class Networks {
+        private static final Map<Long, Queue<MultiLayerNetwork>> POOL = new ConcurrentHashMap<>();
+
+        private Networks() {
+        }
+
+        static MultiLayerNetwork take(long broadcast, ModelPayload payload) {
+            POOL.keySet().removeIf(id -> id != broadcast);
+            MultiLayerNetwork net = POOL.computeIfAbsent(broadcast, id -> new ConcurrentLinkedQueue<>()).poll();
+            return net != null ? net : payload.restore();
+        }
+
+        static void give(long broadcast, MultiLayerNetwork net) {
+            Queue<MultiLayerNetwork> free = POOL.get(broadcast);
+            if (free != null) {
+                free.add(net);
+            }
+        }
     }
 
     /**

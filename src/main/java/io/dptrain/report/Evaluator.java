@@ -15,7 +15,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Evaluates a network on a labelled prepared table (images or token sequences), on the executors:
- * the table is spread over Spark's default parallelism and cached once, and each {@link #evaluate}
+ * the table is spread over a few partitions per core and cached once, and each {@link #evaluate}
  * broadcasts the network and scores every partition through {@link BatchPredictor} (the path
  * {@code transform} and {@code predict} use), summing per-partition confusion matrices. Only the
  * matrix comes back to the driver. {@link #close()} releases the cached table.
@@ -23,10 +23,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public final class Evaluator implements AutoCloseable {
     /** Examples per forward pass: inference holds no gradients, so larger batches than training fit. */
     private static final int EVAL_BATCH = 512;
+    private static final int PARTITIONS_PER_CORE = 4;
 
     private final Dataset<Row> table;
     private final ExampleCodec codec;
     private final long examples;
+    private final int batchSize;
 
     /**
      * Caches the table's label and features columns, spread over the default parallelism.
@@ -36,8 +38,23 @@ public final class Evaluator implements AutoCloseable {
      * @throws IllegalArgumentException if the table is empty
      */
     public Evaluator(Dataset<Row> prepared, ExampleCodec codec) {
+        this(prepared, codec, EVAL_BATCH);
+    }
+
+    /**
+     * As {@link #Evaluator(Dataset, ExampleCodec)}, with examples per forward pass.
+     *
+     * @param batchSize examples per forward pass, at least 1
+     */
+    public Evaluator(Dataset<Row> prepared, ExampleCodec codec, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
         this.codec = Objects.requireNonNull(codec, "codec");
-        int partitions = prepared.sparkSession().sparkContext().defaultParallelism();
+        // A few partitions per core: a core that finishes early takes the next one, so one slow core does
+        // not hold up the pass; the network is restored once per thread, not per partition (BatchPredictor).
+        int partitions = PARTITIONS_PER_CORE * prepared.sparkSession().sparkContext().defaultParallelism();
         this.table = prepared.select(codec.columns()).repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
         this.examples = table.count();
         if (examples == 0) {
@@ -61,7 +78,7 @@ public final class Evaluator implements AutoCloseable {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(table.sparkSession().sparkContext());
         Broadcast<ModelPayload> payload = jsc.broadcast(ModelPayload.of(net, codec));
         try {
-            BatchPredictor predictor = new BatchPredictor(payload, EVAL_BATCH);
+            BatchPredictor predictor = new BatchPredictor(payload, batchSize);
             int classes = codec.classes();
             long[][] confusion = table.javaRDD()
                     .mapPartitions(rows -> java.util.Collections.singletonList(confusion(predictor.score(rows, 1), classes)).iterator())
