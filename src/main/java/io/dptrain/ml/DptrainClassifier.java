@@ -404,6 +404,7 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         if (epochs != null) {
             trainer.addListener(epochs);
         }
+        long start = System.currentTimeMillis();
         try {
             TrainingResult result = trainer.fit(table);
             DptrainClassificationModel model = new DptrainClassificationModel(uid, result.model(), input,
@@ -412,7 +413,9 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
                 model.set(model.getParam(p.name()), $(p));
             }
             model.setParent(this);
-            return model.withSummary(new TrainingSummary(result, epochs == null ? List.of() : epochs.points()));
+            return model.withSummary(new TrainingSummary(result, epochs == null ? List.of() : epochs.points(),
+                    epochs == null ? null : epochs.last(), conf, table.sparkSession().sparkContext().master(),
+                    System.currentTimeMillis() - start));
         } finally {
             if (evaluator != null) {
                 evaluator.close();

@@ -124,7 +124,7 @@ class DriverKillResumeTest {
         assertThat(progressRounds(log)).as("rounds the resumed driver ran")
                 .startsWith(resumedAfter + 1).endsWith(TOTAL_ROUNDS).doesNotHaveDuplicates();
 
-        assertThat(hdfs.listFiles(run)).containsExactly(RunOutput.METRICS, RunOutput.MODEL, RunOutput.PROVENANCE);
+        assertThat(hdfs.listFiles(run)).containsExactly(RunOutput.METRICS, RunOutput.MODEL, RunOutput.PROVENANCE, RunOutput.REPORT);
         List<String> metrics = readLines(new Path(run, RunOutput.METRICS));
         List<Integer> rounds = new ArrayList<>();
         long examples = 0;

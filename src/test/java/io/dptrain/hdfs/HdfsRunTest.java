@@ -124,7 +124,7 @@ class HdfsRunTest {
                 "--set", "checkpoint.keep=2");
 
         assertThat(train.code()).as(train.toString()).isZero();
-        assertThat(hdfs.listFiles(run)).containsExactly(RunOutput.METRICS, RunOutput.MODEL, RunOutput.PROVENANCE);
+        assertThat(hdfs.listFiles(run)).containsExactly(RunOutput.METRICS, RunOutput.MODEL, RunOutput.PROVENANCE, RunOutput.REPORT);
         assertThat(hdfs.listFiles(checkpoints)).containsExactly("ckpt-00000008.bin", "ckpt-00000010.bin");
         assertThat(readLines(new Path(run, RunOutput.METRICS))).hasSize(10);
         Map<String, Object> provenance = JSON.readValue(readText(new Path(run, RunOutput.PROVENANCE)),

@@ -8,8 +8,10 @@ import io.dptrain.LocalSparkTest;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageCodec;
 import io.dptrain.data.ImageTable;
+import io.dptrain.report.EpochEvaluation;
 import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Evaluator;
+import io.dptrain.report.TrainingReport;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +51,7 @@ class DptrainClassifierTest extends LocalSparkTest {
         StringIndexer indexer = new StringIndexer().setInputCol("name").setOutputCol("label");
         DptrainClassifier lenet = new DptrainClassifier().setFeaturesCol("pixels").setImageHeight(28)
                 .setImageWidth(28).setPreset("lenet").setEngineMode("parameter-averaging").setWorkers(2)
-                .setEpochs(2).setBatchSize(32).setConfig("train.progress-every = 0");
+                .setEpochs(2).setBatchSize(32).setValidationFraction(0.2).setConfig("train.progress-every = 0");
         fitted = new Pipeline().setStages(new PipelineStage[] {indexer, lenet}).fit(train);
     }
 
@@ -179,6 +181,24 @@ class DptrainClassifierTest extends LocalSparkTest {
         assertThat(summary.rounds(spark()).count()).isEqualTo(summary.totalRounds());
         assertThat(summary.objectiveHistory()).hasSize(summary.totalRounds());
         assertThat(summary.trainingResult().plan().epochs()).isEqualTo(2);
-        assertThat(summary.validation()).isEmpty();
+        assertThat(summary.validation()).extracting(EpochEvaluation.Point::epoch).containsExactly(1, 2);
+        assertThat(summary.epochs(spark()).count()).isEqualTo(2);
+        long validationRows = summary.validationReport().examples();
+        assertThat(validationRows + summary.trainingResult().plan().examplesPerEpoch()).as("a seeded 80/20 split")
+                .isEqualTo(600);
+        assertThat(summary.validation().get(1).accuracy()).isEqualTo(summary.validationReport().accuracy());
+    }
+
+    @Test
+    void theSummaryDrawsTheTrainingReport() throws Exception {
+        TrainingSummary summary = model().summary();
+
+        String html = summary.reportHtml();
+        java.awt.image.BufferedImage loss = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                summary.report().png(TrainingReport.Chart.LOSS, 400, 300)));
+
+        assertThat(html).startsWith("<!DOCTYPE html>").contains("data:image/png;base64,");
+        assertThat(loss.getWidth()).isEqualTo(400);
+        assertThat(loss.getHeight()).isEqualTo(300);
     }
 }
