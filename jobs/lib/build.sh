@@ -6,7 +6,7 @@
 # both when the key is absent.
 build_property() {
   local file=$1 wanted=$2 key value
-  while IFS='=' read -r key value; do
+  while IFS='=' read -r key value || [ -n "$key" ]; do # the last line may lack its newline
     if [ "$key" = "$wanted" ]; then
       printf '%s\n' "$value"
       return 0
