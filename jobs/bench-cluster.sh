@@ -20,17 +20,16 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-
-usage() {
-  sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
-}
+bench_name=bench-cluster
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
 
 quick=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "bench-cluster: unknown argument '$1'; allowed: --quick, --help" >&2; usage >&2; exit 2 ;;
+    *) unknown_argument "$1" "--quick, --help" ;;
   esac
 done
 
@@ -73,8 +72,7 @@ for entry in "CLUSTER_MASTER_PORT ${CLUSTER_MASTER_PORT:-7077}" "CLUSTER_WEBUI_P
   fi
 done
 
-model=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
-echo "bench-cluster: machine: $(nproc) cores, ${model:-unknown CPU model}; $epochs epoch(s), RSS at rounds ${rss_rounds[0]} and ${rss_rounds[1]}, into $out/"
+echo "bench-cluster: machine: $(machine); $epochs epoch(s), RSS at rounds ${rss_rounds[0]} and ${rss_rounds[1]}, into $out/"
 
 train=$root/data/prepared/fashion-mnist-train.parquet
 test=$root/data/prepared/fashion-mnist-test.parquet
@@ -98,7 +96,7 @@ job=(train --conf conf/fashion-mnist-lenet.conf --set "data.train=$train" --set 
 # The two runs are compared with each other, so other work on the machine during either skews the
 # ratio: the load averages at each phase boundary show whether it was quiet.
 load() {
-  echo "bench-cluster: load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"
+  echo "bench-cluster: load average $(load_average) ($1)"
 }
 load "before local[2]"
 echo "bench-cluster: 1/2 local[2] (log: $out/local.log)"

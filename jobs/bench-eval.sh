@@ -7,18 +7,18 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+bench_name=bench-eval
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
 repeats=7
 while [ $# -gt 0 ]; do
   case "$1" in
-    --repeats)
-      [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "bench-eval: --repeats needs an integer >= 1" >&2; exit 2; }
-      repeats=$2; shift 2 ;;
-    -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench-eval: unknown argument '$1'; allowed: --repeats N" >&2; exit 2 ;;
+    --repeats) require_count "$@"; repeats=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" "--repeats N" ;;
   esac
 done
-model=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
-echo "bench-eval: machine: $(nproc) cores, ${model:-unknown CPU model}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench-eval: machine: $(machine), load average $(load_average)"
 jobs/fetch-data.sh fashion-mnist
 if [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
   jobs/dptrain prepare fashion-mnist --overwrite

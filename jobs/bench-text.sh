@@ -11,31 +11,38 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+bench_name=bench-text
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
 
-epochs=$(sed -n 's/^ *epochs *= *\([0-9][0-9]*\).*/\1/p' conf/spamassassin-lstm.conf | head -1)
+conf=conf/spamassassin-lstm.conf
+epochs=
 mode=gradient-averaging
 while [ $# -gt 0 ]; do
   case "$1" in
-    --epochs)
-      [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "bench-text: --epochs '${2:-}' is not allowed; allowed: an integer >= 1" >&2; exit 2; }
-      epochs=$2; shift 2 ;;
+    --epochs) require_count "$@"; epochs=$2; shift 2 ;;
     --mode)
-      [[ "${2:-}" =~ ^(parameter-averaging|gradient-averaging)$ ]] || { echo "bench-text: --mode '${2:-}' is not allowed; allowed: parameter-averaging, gradient-averaging" >&2; exit 2; }
+      [[ "${2:-}" =~ ^(parameter-averaging|gradient-averaging)$ ]] \
+        || usage_error "--mode '${2:-}' is not allowed; allowed: parameter-averaging, gradient-averaging"
       mode=$2; shift 2 ;;
-    -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "bench-text: unknown argument '$1'" >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
+# The configuration's values as train resolves them (jobs/dptrain builds first when needed).
+settings=$(jobs/dptrain config get --conf "$conf" train.epochs data.max-length data.vocabulary-size train.batch-size)
+{ read -r conf_epochs; read -r max_length; read -r vocabulary_size; read -r batch_size; } <<< "$settings"
+epochs=${epochs:-$conf_epochs}
+
 out=runs/bench-text
-echo "bench-text: machine: $(nproc) cores, $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $epochs epochs"
+echo "bench-text: machine: $(machine); $epochs epochs"
 jobs/fetch-data.sh spam-assassin
 # The tables must be the ones this benchmark means: prepared with these options (max-length and vocabulary size
 # as the configuration has them). prepare records its options in spam-assassin-preparation.txt; tables made with
 # other options, or without that record, are made again rather than silently reused.
-conf_value() { sed -n "s/^ *$1 *= *\([0-9][0-9]*\).*/\1/p" conf/spamassassin-lstm.conf | head -1; }
-prepare_args=(--headers From,Content-Type,X-Mailer,User-Agent --max-length "$(conf_value max-length)"
-              --vocabulary-size "$(conf_value vocabulary-size)" --min-count 2 --test-fraction 0.2 --seed 42)
+prepare_args=(--headers From,Content-Type,X-Mailer,User-Agent --max-length "$max_length"
+              --vocabulary-size "$vocabulary_size" --min-count 2 --test-fraction 0.2 --seed 42)
 wanted="dptrain prepare spam-assassin ${prepare_args[*]}"
 recorded=$(cat data/prepared/spam-assassin-preparation.txt 2>/dev/null || true)
 if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/spam-assassin-test.parquet ] \
@@ -44,10 +51,10 @@ if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/sp
   jobs/dptrain prepare spam-assassin "${prepare_args[@]}" --overwrite
 fi
 mkdir -p "$out"
-common=(train --conf conf/spamassassin-lstm.conf --set "train.epochs=$epochs" --set 'spark.master=local[2]'
+common=(train --conf "$conf" --set "train.epochs=$epochs" --set 'spark.master=local[2]'
         --set train.progress-every=20)
 echo "bench-text: training single-process (log: $out/single-process.log)"
-jobs/dptrain "${common[@]}" --set engine.mode=single-process --set "train.batch-size=$((2 * $(conf_value batch-size)))" \
+jobs/dptrain "${common[@]}" --set engine.mode=single-process --set "train.batch-size=$((2 * batch_size))" \
   --set "output.dir=$out/single-process" 2>&1 \
   | tee "$out/single-process.log"
 echo "bench-text: training $mode on 2 workers (log: $out/$mode.log)"

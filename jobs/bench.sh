@@ -13,10 +13,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-
-usage() {
-  sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
-}
+bench_name=bench
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
 
 quick=false
 dl4j_one_thread=false
@@ -25,12 +24,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
     --dl4j-spark-one-thread) dl4j_one_thread=true; shift ;;
-    --epochs)
-      [ $# -ge 2 ] || { echo "bench: --epochs needs a value" >&2; usage >&2; exit 2; }
-      [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --epochs '$2' is not allowed; allowed: an integer >= 1" >&2; usage >&2; exit 2; }
-      epochs=$2; shift 2 ;;
+    --epochs) require_count "$@"; epochs=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    *) unknown_argument "$1" ;;
   esac
 done
 
@@ -47,8 +43,7 @@ else
   data_opts=()
 fi
 
-model=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
-echo "bench: machine: $(nproc) cores, ${model:-unknown CPU model}; $epochs epochs, target accuracy $target, into $out/"
+echo "bench: machine: $(machine); $epochs epochs, target accuracy $target, into $out/"
 
 jobs/fetch-data.sh fashion-mnist
 if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then

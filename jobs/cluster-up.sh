@@ -29,6 +29,9 @@ memory=${3:-2g}
 build=${DPTRAIN_BUILD_DIR:-target}
 dir=$root/$build/cluster
 cp_file=$build/classpath.txt
+properties_file=$build/build.properties
+# shellcheck source=jobs/lib/build.sh
+. jobs/lib/build.sh
 
 for pid_file in "$dir"/pids/*.pid; do
   if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
@@ -36,9 +39,11 @@ for pid_file in "$dir"/pids/*.pid; do
     exit 1
   fi
 done
-if [ ! -f "$cp_file" ]; then
-  echo "cluster-up: resolving the Spark classpath (mvn dependency:build-classpath) ..." >&2
-  mvn -B -q -DbuildDir="$build" dependency:build-classpath -Dmdep.outputFile="$root/$cp_file" -Dmdep.includeScope=runtime >&2
+if [ ! -f "$cp_file" ] || [ ! -f "$properties_file" ] || [ pom.xml -nt "$properties_file" ]; then
+  # generate-resources writes build.properties and compiles nothing
+  echo "cluster-up: resolving the Spark classpath (mvn generate-resources dependency:build-classpath) ..." >&2
+  mvn -B -q -DbuildDir="$build" generate-resources dependency:build-classpath -Dmdep.outputFile="$root/$cp_file" \
+    -Dmdep.includeScope=runtime >&2
 fi
 rm -rf "$dir/pids" "$dir/logs" "$dir/auth.properties"
 mkdir -p "$dir/pids" "$dir/logs" "$dir/work" "$dir/local" "$dir/spark-home/jars"
@@ -47,7 +52,7 @@ if [ -n "$secret" ]; then
   (umask 077 && printf 'spark.authenticate true\nspark.authenticate.secret %s\n' "$secret" > "$dir/auth.properties")
   daemon_conf=(--properties-file "$dir/auth.properties")
 fi
-opens=$(sed -n 's:.*<spark.add.opens>\(.*\)</spark.add.opens>.*:\1:p' pom.xml)
+opens=$(build_property "$properties_file" spark.add.opens)
 classpath=$(cat "$cp_file")
 export SPARK_HOME=$dir/spark-home SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS=$dir/local
 

@@ -38,14 +38,21 @@ fi
 shift
 
 build=${DPTRAIN_BUILD_DIR:-target}
-version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
-app_jar=$build/dptrain-$version-app.jar
+# shellcheck source=jobs/lib/build.sh
+. jobs/lib/build.sh
+properties_file=$build/build.properties
 cp_file=$build/classpath.txt
-if [ ! -f "$app_jar" ] || [ ! -f "$cp_file" ] || [ -n "$(find src/main pom.xml -newer "$app_jar" -print -quit)" ]; then
-  echo "submit: building $app_jar (mvn package) ..." >&2
+# The app jar is named after the version the last build wrote; a missing or older build is rebuilt first.
+app_jar() {
+  echo "$build/dptrain-$(build_property "$properties_file" version)-app.jar"
+}
+if [ ! -f "$properties_file" ] || [ ! -f "$(app_jar)" ] || [ ! -f "$cp_file" ] \
+   || [ -n "$(find src/main pom.xml -newer "$(app_jar)" -print -quit)" ]; then
+  echo "submit: building the app jar in $build/ (mvn package) ..." >&2
   mvn -B -q -Dmaven.test.skip=true -DbuildDir="$build" package dependency:build-classpath \
     -Dmdep.outputFile="$root/$cp_file" -Dmdep.includeScope=runtime >&2
 fi
+app_jar=$(app_jar)
 properties=${DPTRAIN_SPARK_PROPERTIES:-conf/spark-defaults.conf}
 run=(exec)
 if [ -n "$secret" ]; then
@@ -77,7 +84,7 @@ if [ -n "${SPARK_HOME:-}" ]; then
 fi
 
 # Embedded: this JVM is the client-mode driver, so the driver options go on its command line.
-opens=$(sed -n 's:.*<spark.add.opens>\(.*\)</spark.add.opens>.*:\1:p' pom.xml)
+opens=$(build_property "$properties_file" spark.add.opens)
 # dptrain's log4j2.properties (Spark at WARN) as with jobs/dptrain; -Dlog4j2.configurationFile in
 # DPTRAIN_JAVA_OPTS or --driver-java-options wins.
 driver_opts=("-Dlog4j2.configurationFile=$root/src/main/resources/log4j2.properties" ${DPTRAIN_JAVA_OPTS:--Xmx4g})

@@ -1,13 +1,12 @@
 package io.dptrain.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.json.Json;
+import io.dptrain.json.MetricsLines;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,7 +24,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -48,7 +46,8 @@ import java.util.List;
  * version ({@value #VERSION}), a long payload length, the payload, and the SHA-256 of the payload.
  * Payload: the fingerprint (UTF), ints round, workers, rounds per epoch, iteration, epoch count, the
  * parameters and the updater state as vectors (byte type: 0 absent, 1 float, 2 double; int length;
- * the values), and the metrics as UTF-8 JSON lines (int byte length, bytes).
+ * the values), and the metrics as UTF-8 JSON lines (int byte length, bytes) in the encoding of
+ * metrics.jsonl ({@link MetricsLines}).
  *
  * @param fingerprint    {@link #fingerprint(DptrainConfig)} of the run's configuration
  * @param round          rounds completed (1-based number of the last one)
@@ -67,8 +66,6 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
     private static final byte[] MAGIC = "DPTRCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = MAGIC.length + 4 + 8;
     private static final int DIGEST = 32;
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     public Checkpoint {
         rounds = List.copyOf(rounds);
@@ -103,11 +100,11 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
      * under the same fingerprint.
      */
     public static String fingerprint(DptrainConfig config) {
-        ObjectNode tree = JSON.valueToTree(config);
+        ObjectNode tree = Json.MAPPER.valueToTree(config);
         tree.remove(List.of("output", "checkpoint", "spark"));
         ((ObjectNode) tree.get("train")).remove("progressEvery");
         try {
-            return HexFormat.of().formatHex(sha256(JSON.writeValueAsBytes(tree)));
+            return HexFormat.of().formatHex(sha256(Json.compact().writeValueAsBytes(tree)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render the configuration as JSON", e);
         }
@@ -150,11 +147,7 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
             }
             writeVector(out, params);
             writeVector(out, updaterState);
-            StringBuilder lines = new StringBuilder();
-            for (RoundMetrics m : rounds) {
-                lines.append(JSON.writeValueAsString(m)).append('\n');
-            }
-            byte[] metrics = lines.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] metrics = MetricsLines.write(rounds).getBytes(StandardCharsets.UTF_8);
             out.writeInt(metrics.length);
             out.write(metrics);
             out.flush();
@@ -229,12 +222,7 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
         if (metrics.length != metricsLength || in.read() != -1) {
             throw new EOFException("metrics block of " + metricsLength + " bytes does not end the payload");
         }
-        List<RoundMetrics> rounds = new ArrayList<>();
-        for (String line : new String(metrics, StandardCharsets.UTF_8).split("\n")) {
-            if (!line.isEmpty()) {
-                rounds.add(JSON.readValue(line, RoundMetrics.class));
-            }
-        }
+        List<RoundMetrics> rounds = MetricsLines.read(new String(metrics, StandardCharsets.UTF_8), "the metrics block");
         return new Checkpoint(fingerprint, round, workers, roundsPerEpoch, iteration, epochCount, params,
                 updaterState, rounds);
     }

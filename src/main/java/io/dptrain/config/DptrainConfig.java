@@ -1,7 +1,6 @@
 package io.dptrain.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import io.dptrain.config.Choices.Activation;
 import io.dptrain.config.Choices.Clipping;
@@ -12,6 +11,7 @@ import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.Choices.SequencePooling;
 import io.dptrain.config.Choices.Updater;
 import io.dptrain.config.Choices.UpdaterState;
+import io.dptrain.json.Json;
 
 import java.io.Serializable;
 import java.util.List;
@@ -30,7 +30,6 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
 
     /** Prefix of every key. */
     public static final String ROOT = "dptrain";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
@@ -53,7 +52,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      */
     public SortedMap<String, String> settings() {
         SortedMap<String, String> settings = new TreeMap<>();
-        flatten(ROOT, JSON.valueToTree(this), settings);
+        flatten(ROOT, Json.MAPPER.valueToTree(this), settings);
         return settings;
     }
 

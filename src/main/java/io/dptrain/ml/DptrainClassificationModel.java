@@ -1,9 +1,9 @@
 package io.dptrain.ml;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.Vocabulary;
+import io.dptrain.json.Json;
 import io.dptrain.predict.BatchPredictor;
 import io.dptrain.predict.ModelPayload;
 import java.io.IOException;
@@ -60,7 +60,6 @@ import scala.Option;
  */
 public final class DptrainClassificationModel extends Model<DptrainClassificationModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
-    private static final ObjectMapper JSON = new ObjectMapper();
     static final String DATA = "data";
     static final String MODEL_FILE = "model.zip";
     static final String INPUT_FILE = "input.json";
@@ -402,7 +401,7 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
                     texts.vocabulary().save(new Path(data, VOCABULARY_FILE).toString(), conf, false);
                 }
                 try (OutputStream out = fs.create(new Path(data, INPUT_FILE), false)) {
-                    JSON.writerWithDefaultPrettyPrinter().writeValue(out, file);
+                    Json.indented().writeValue(out, file);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot save the model to " + path, e);
@@ -425,7 +424,7 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
                 }
                 InputFile file;
                 try (InputStream in = fs.open(new Path(data, INPUT_FILE))) {
-                    file = JSON.readValue(in, InputFile.class);
+                    file = Json.MAPPER.readValue(in, InputFile.class);
                 }
                 ModelInput input = switch (String.valueOf(file.kind())) {
                     case "image" -> new ModelInput.Images(new ImageShape(file.height(), file.width(), file.channels(),

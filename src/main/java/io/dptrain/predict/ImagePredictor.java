@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import io.dptrain.data.ImageCodec;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
+import io.dptrain.config.DptrainConfig;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import java.util.Arrays;
 import java.util.List;
@@ -70,11 +72,8 @@ public final class ImagePredictor {
             throw new IllegalArgumentException("the model " + modelFile + " is a text model; predict its texts with"
                     + " --text-col (the run folder holds " + RunOutput.VOCABULARY + " for that)");
         }
-        String hint = "is it the run of an image model?";
-        ImageShape shape = new ImageShape(TextPredictor.dataSetting(provenanceFile, conf, "height", hint),
-                TextPredictor.dataSetting(provenanceFile, conf, "width", hint),
-                TextPredictor.dataSetting(provenanceFile, conf, "channels", hint),
-                TextPredictor.dataSetting(provenanceFile, conf, "classes", hint));
+        DptrainConfig.Data data = Provenance.read(provenanceFile, conf).config().data();
+        ImageShape shape = new ImageShape(data.height(), data.width(), data.channels(), data.classes());
         int outputs = net.layerSize(net.getnLayers() - 1);
         if (outputs != shape.classes()) {
             throw new IllegalArgumentException(provenanceFile + " says " + shape.classes() + " classes but the output"

@@ -10,13 +10,12 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Tokenizer;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TokenCodec;
 import io.dptrain.data.text.Vocabulary;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -137,7 +136,7 @@ public final class TextPredictor {
                     + " first layer is " + first.getClass().getSimpleName() + "; predict needs a"
                     + " model of preset rnn or lstm, which starts with an EmbeddingSequenceLayer");
         }
-        int maxLength = maxLength(provenanceFile, conf);
+        int maxLength = Provenance.read(provenanceFile, conf).config().data().maxLength();
         if (embedding.getInputLength() != maxLength) {
             throw new IllegalArgumentException(provenanceFile + " says config.data.maxLength = "
                     + maxLength + " but the embedding of " + modelFile + " takes sequences of "
@@ -437,33 +436,6 @@ public final class TextPredictor {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the input " + path, e);
         }
-    }
-
-    /** {@code config.data.maxLength} of a provenance file. */
-    private static int maxLength(String provenanceFile, Configuration conf) {
-        return dataSetting(provenanceFile, conf, "maxLength", "is it the run of a text model?");
-    }
-
-    /** A whole number {@code >= 1} under {@code config.data} of a run's provenance file. */
-    static int dataSetting(String provenanceFile, Configuration conf, String key, String hint) {
-        JsonNode json;
-        Path p = new Path(provenanceFile);
-        try (InputStream in = p.getFileSystem(conf).open(p)) {
-            json = new ObjectMapper().readTree(in);
-        } catch (FileNotFoundException e) {
-            throw new IllegalArgumentException("provenance file " + provenanceFile + " does not"
-                    + " exist; every run folder holds one", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("provenance file " + provenanceFile + " is not a"
-                    + " JSON object: " + e.getMessage(), e);
-        }
-        JsonNode value = json == null ? null : json.path("config").path("data").path(key);
-        if (value == null || !value.canConvertToInt() || !value.isIntegralNumber() || value.intValue() < 1) {
-            throw new IllegalArgumentException("provenance file " + provenanceFile + " has no"
-                    + " config.data." + key + " (a whole number >= 1), found "
-                    + (value == null || value.isMissingNode() ? null : value) + "; " + hint);
-        }
-        return value.intValue();
     }
 
     /** The lines of a class file: each a class name, none blank, none twice. */

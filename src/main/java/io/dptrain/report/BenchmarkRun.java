@@ -1,21 +1,15 @@
 package io.dptrain.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.json.MetricsLines;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.Collectors;
 
 /**
  * One benchmarked system read back from a training run's output folder (provenance.json and
@@ -38,8 +32,6 @@ import java.util.stream.Collectors;
  */
 public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master, long trainRows,
                            List<EpochEvaluation.Point> epochs, List<RoundMetrics> rounds, long trainMillis) {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public BenchmarkRun {
         if (epochs.isEmpty()) {
@@ -79,70 +71,22 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
             throw new IllegalArgumentException("run folder " + dir + " has no " + RunOutput.PROVENANCE
                     + ": give the output folder (output.dir) of a finished `dptrain train` run");
         }
-        JsonNode p;
+        Path metricsFile = dir.resolve(RunOutput.METRICS);
+        if (!Files.isRegularFile(metricsFile)) {
+            throw new IllegalArgumentException("run folder " + dir + " has no " + RunOutput.METRICS);
+        }
+        Provenance p;
+        List<RoundMetrics> rounds;
         try {
-            p = JSON.readTree(provenanceFile.toFile());
+            p = Provenance.fromJson(Files.readString(provenanceFile), provenanceFile.toString());
+            rounds = MetricsLines.read(Files.readString(metricsFile), metricsFile.toString());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + provenanceFile + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read the run folder " + dir + ": " + e.getMessage(), e);
         }
-        String modeName = text(p, "/config/engine/mode", provenanceFile);
-        EngineMode mode = Arrays.stream(EngineMode.values()).filter(m -> m.configName().equals(modeName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("run folder " + dir + ": engine mode '" + modeName
-                        + "' in " + RunOutput.PROVENANCE + " is unknown; allowed: " + Arrays.stream(EngineMode.values())
-                        .map(EngineMode::configName).collect(Collectors.joining(", "))));
-        List<EpochEvaluation.Point> epochs = new ArrayList<>();
-        for (JsonNode e : p.path("epochs")) {
-            epochs.add(new EpochEvaluation.Point(e.path("epoch").asInt(), e.path("accuracy").asDouble(),
-                    e.path("trainMillis").asLong()));
-        }
-        return new BenchmarkRun(dir, mode, p.at("/config/engine/workers").asInt(0),
-                p.at("/sparkMaster").asText(p.at("/config/spark/master").asText("")), number(p, "/trainRows", provenanceFile).longValue(),
-                epochs, readRounds(dir.resolve(RunOutput.METRICS)), number(p, "/trainMillis", provenanceFile).longValue());
-    }
-
-    private static List<RoundMetrics> readRounds(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("run folder " + file.getParent() + " has no " + RunOutput.METRICS);
-        }
-        List<RoundMetrics> rounds = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = JSON.readTree(line);
-                String where = file + " line " + lineNo;
-                JsonNode loss = m.path("loss");
-                rounds.add(new RoundMetrics(number(m, "/round", where).intValue(), number(m, "/epoch", where).intValue(),
-                        loss.isNumber() ? loss.asDouble() : Double.NaN, number(m, "/examples", where).longValue(),
-                        number(m, "/computeMsMax", where).longValue(), number(m, "/computeMsMean", where).doubleValue(),
-                        number(m, "/broadcastMs", where).longValue(), number(m, "/waitMs", where).longValue(),
-                        number(m, "/combineMs", where).longValue(), number(m, "/bytesBroadcast", where).longValue(),
-                        number(m, "/bytesAggregated", where).longValue(), number(m, "/roundMs", where).longValue()));
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return rounds;
-    }
-
-    private static String text(JsonNode node, String pointer, Object where) {
-        JsonNode v = node.at(pointer);
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(where + " has no text at " + pointer);
-        }
-        return v.asText();
-    }
-
-    private static Number number(JsonNode node, String pointer, Object where) {
-        JsonNode v = node.at(pointer);
-        if (!v.isNumber()) {
-            throw new IllegalArgumentException(where + " has no number at " + pointer);
-        }
-        return v.numberValue();
+        // runs from before provenance recorded the master Spark really used have the configuration's
+        String master = p.sparkMaster() != null ? p.sparkMaster() : p.config().spark().master();
+        return new BenchmarkRun(dir, p.config().engine().mode(), p.config().engine().workers(), master, p.trainRows(),
+                p.epochs(), rounds, p.trainMillis());
     }
 
     /** Rounds skipped as warm-up: max(1, ceil(2% of the rounds)), none when the run has one round. */

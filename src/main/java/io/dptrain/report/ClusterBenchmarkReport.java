@@ -1,8 +1,8 @@
 package io.dptrain.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dptrain.json.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,8 +30,6 @@ import java.util.TreeSet;
  */
 public final class ClusterBenchmarkReport {
     public static final String MARKDOWN_FILE = BenchmarkReport.MARKDOWN_FILE;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One reading of an executor's VmRSS, taken when the driver reported {@code round}.
@@ -190,11 +188,8 @@ public final class ClusterBenchmarkReport {
     private static ObjectNode jobConfig(Path runDir) {
         Path file = runDir.resolve(RunOutput.PROVENANCE);
         try {
-            JsonNode config = JSON.readTree(file.toFile()).path("config");
-            if (!config.isObject()) {
-                throw new IllegalArgumentException(file + " has no config object");
-            }
-            ObjectNode job = ((ObjectNode) config).deepCopy();
+            ObjectNode job = Json.MAPPER.valueToTree(Provenance.fromJson(Files.readString(file), file.toString())
+                    .config());
             // where the run ran and wrote to, not what it trained
             job.remove(List.of("output", "spark", "checkpoint"));
             return job;

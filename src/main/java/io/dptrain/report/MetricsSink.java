@@ -3,6 +3,7 @@ package io.dptrain.report;
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
 import io.dptrain.TrainingListener;
+import io.dptrain.json.MetricsLines;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -13,7 +14,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Collects every round's metrics; {@link #toJsonLines()} is what the run writes next to the model
@@ -36,18 +36,12 @@ public final class MetricsSink implements TrainingListener {
         return List.copyOf(rounds);
     }
 
-    /** One JSON object per round, fields named as in {@link RoundMetrics}. */
+    /**
+     * One JSON object per round, fields named as in {@link RoundMetrics}: {@link MetricsLines}, lossless
+     * (a non-finite loss is the string "NaN", "Infinity" or "-Infinity").
+     */
     public String toJsonLines() {
-        StringBuilder s = new StringBuilder();
-        for (RoundMetrics m : rounds) {
-            s.append(String.format(Locale.ROOT, "{\"round\":%d,\"epoch\":%d,\"loss\":%s,\"examples\":%d,"
-                            + "\"computeMsMax\":%d,\"computeMsMean\":%.1f,\"broadcastMs\":%d,\"waitMs\":%d,"
-                            + "\"combineMs\":%d,\"bytesBroadcast\":%d,\"bytesAggregated\":%d,\"roundMs\":%d}%n",
-                    m.round(), m.epoch(), Double.isFinite(m.loss()) ? Double.toString(m.loss()) : "null",
-                    m.examples(), m.computeMsMax(), m.computeMsMean(), m.broadcastMs(), m.waitMs(), m.combineMs(),
-                    m.bytesBroadcast(), m.bytesAggregated(), m.roundMs()));
-        }
-        return s.toString();
+        return MetricsLines.write(rounds);
     }
 
     /** The rounds as a DataFrame with one column per {@link RoundMetrics} field. */

@@ -1,13 +1,18 @@
 package io.dptrain.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.json.Json;
 
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,7 +21,9 @@ import java.util.TreeMap;
 /**
  * Where a model came from: the configuration, the data (path and rows), the seed, the versions of
  * dptrain, DL4J, Spark and Java, the test metrics and the wall times. Written as provenance.json
- * next to every model.
+ * next to every model ({@link #toJson()}, indented for people) and read back into this record
+ * ({@link #fromJson}, {@link #read(String, Configuration)}) with the rules of {@link Json}: the configuration is validated
+ * again, and a field the record does not have is an error.
  *
  * @param createdAt    when the run finished (ISO-8601)
  * @param config       the complete, validated configuration
@@ -41,7 +48,10 @@ public record Provenance(String createdAt, DptrainConfig config, String sparkMas
                          EvaluationReport test, List<EpochEvaluation.Point> epochs, long trainMillis, long wallMillis,
                          double examplesPerSecond) {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public Provenance {
+        versions = Collections.unmodifiableSortedMap(new TreeMap<>(versions));
+        epochs = List.copyOf(epochs);
+    }
 
     /** Provenance of a run that finishes now. */
     public static Provenance of(DptrainConfig config, String sparkMaster, int workers, long trainRows, long testRows,
@@ -68,11 +78,37 @@ public record Provenance(String createdAt, DptrainConfig config, String sparkMas
         return versions;
     }
 
+    /** provenance.json's text: indented JSON, fields in the order of the record. */
     public String toJson() {
         try {
-            return JSON.writeValueAsString(this);
+            return Json.indented().writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the provenance as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Reads what {@link #toJson()} wrote; {@code source} names the text in errors, which say which
+     * field is wrong or missing.
+     */
+    public static Provenance fromJson(String json, String source) {
+        return Json.read(json, Provenance.class, source);
+    }
+
+    /**
+     * Reads a run's provenance.json, a local path or any Hadoop URI.
+     *
+     * @throws IllegalArgumentException naming the file when it is missing or not a provenance
+     */
+    public static Provenance read(String file, Configuration hadoop) {
+        Path path = new Path(file);
+        try (InputStream in = path.getFileSystem(hadoop).open(path)) {
+            return Json.read(in, Provenance.class, "provenance file " + file);
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("provenance file " + file + " does not exist; every run folder holds one",
+                    e);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot read the provenance file " + file, e);
         }
     }
 }

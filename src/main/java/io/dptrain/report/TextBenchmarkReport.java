@@ -1,14 +1,11 @@
 package io.dptrain.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The text benchmark's report (jobs/bench-text.sh): a single-process run and a distributed run of
@@ -17,8 +14,6 @@ import java.util.Map;
  * {@code SUMMARY lstm_acc=A single_acc=A spam_f1=F dist_vs_single=R}.
  */
 public final class TextBenchmarkReport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** What one run contributes. */
     record Side(String label, BenchmarkRun run, double accuracy, double precision, double recall, double f1) {
     }
@@ -38,7 +33,6 @@ public final class TextBenchmarkReport {
         return new TextBenchmarkReport(side(singleDir, positive), side(distributedDir, positive), positive);
     }
 
-    @SuppressWarnings("unchecked")
     private static Side side(Path dir, String positive) {
         BenchmarkRun run = BenchmarkRun.read(dir);
         try {
@@ -49,21 +43,22 @@ public final class TextBenchmarkReport {
                 throw new IllegalArgumentException("class '" + positive + "' is not one of " + classes + " (in "
                         + dir.resolve(RunOutput.CLASSES) + ")");
             }
-            Map<String, Object> provenance = JSON.readValue(dir.resolve(RunOutput.PROVENANCE).toFile(), Map.class);
-            Map<String, Object> test = (Map<String, Object>) provenance.get("test");
-            Map<String, Object> metrics = ((List<Map<String, Object>>) test.get("classes")).get(index);
+            Path provenanceFile = dir.resolve(RunOutput.PROVENANCE);
+            EvaluationReport test = Provenance.fromJson(Files.readString(provenanceFile), provenanceFile.toString())
+                    .test();
+            if (index >= test.classes().size()) {
+                throw new IllegalArgumentException(provenanceFile + " has the test metrics of " + test.classes().size()
+                        + " classes, but '" + positive + "' is class " + index + " in " + RunOutput.CLASSES);
+            }
+            EvaluationReport.ClassMetrics metrics = test.classes().get(index);
             String workers = run.mode() == io.dptrain.config.Choices.EngineMode.SINGLE_PROCESS ? "driver"
                     : (run.workers() == 0 ? "default" : run.workers()) + " workers";
-            return new Side(run.mode().configName() + " (" + workers + ")", run, number(test, "accuracy"), number(metrics, "precision"), number(metrics, "recall"),
-                    number(metrics, "f1"));
+            return new Side(run.mode().configName() + " (" + workers + ")", run, test.accuracy(), metrics.precision(),
+                    metrics.recall(), metrics.f1());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the text run in " + dir + " (need " + RunOutput.CLASSES
                     + " and " + RunOutput.PROVENANCE + ")", e);
         }
-    }
-
-    private static double number(Map<String, Object> map, String key) {
-        return ((Number) map.get(key)).doubleValue();
     }
 
     public String summaryLine() {

@@ -3,12 +3,13 @@ package io.dptrain.cli;
 import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.LocalSparkTest;
+import io.dptrain.RoundMetrics;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
+import io.dptrain.json.MetricsLines;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,19 +52,9 @@ class DptrainTest extends LocalSparkTest {
     private static String testTable;
     private static Path runDir;
 
-    /** The run's provenance.json as maps; Jackson trees are avoided, see io.dptrain.report.Json. */
-    private static Map<String, Object> provenance() throws IOException {
-        return new ObjectMapper().readValue(runDir.resolve(RunOutput.PROVENANCE).toFile(),
-                new TypeReference<Map<String, Object>>() { });
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Object at(Map<String, Object> json, String... path) {
-        Object node = json;
-        for (String key : path) {
-            node = ((Map<String, Object>) node).get(key);
-        }
-        return node;
+    /** The run's provenance.json, read back as the record it was written from. */
+    private static Provenance provenance() throws IOException {
+        return Provenance.fromJson(Files.readString(runDir.resolve(RunOutput.PROVENANCE)), "provenance.json");
     }
 
     /** Prepares the fixture tables and trains one tiny run that the tests below look at. */
@@ -174,11 +165,12 @@ class DptrainTest extends LocalSparkTest {
         assertThat(runDir.resolve(RunOutput.MODEL)).isRegularFile();
         List<String> metrics = Files.readAllLines(runDir.resolve(RunOutput.METRICS));
         assertThat(metrics).hasSize(256 / 32);
-        Map<String, Object> provenance = provenance();
-        assertThat(provenance).containsEntry("trainRows", 256).containsEntry("testRows", 200);
-        assertThat(at(provenance, "config", "model", "preset")).isEqualTo("mlp");
-        assertThat(at(provenance, "config", "train", "learningRate")).isEqualTo(0.01);
-        double accuracy = ((Number) at(provenance, "test", "accuracy")).doubleValue();
+        Provenance provenance = provenance();
+        assertThat(provenance.trainRows()).isEqualTo(256);
+        assertThat(provenance.testRows()).isEqualTo(200);
+        assertThat(provenance.config().model().preset().configName()).isEqualTo("mlp");
+        assertThat(provenance.config().train().learningRate()).isEqualTo(0.01);
+        double accuracy = provenance.test().accuracy();
         assertThat(accuracy).as("well above chance (0.1) after 8 steps").isGreaterThan(0.2);
         assertThat(trained.out()).contains(String.format(Locale.ROOT, "test accuracy: %.4f", accuracy))
                 .contains("trained mlp (single-process)").contains("model in " + runDir);
@@ -189,8 +181,7 @@ class DptrainTest extends LocalSparkTest {
         assertThat(trained).as("training needs the prepared tables: " + prepared).isNotNull();
         assertThat(trained.code()).as(trained.toString()).isZero();
         List<String> lines = Files.readAllLines(runDir.resolve(RunOutput.METRICS));
-        Map<String, Object> lastRound = new ObjectMapper().readValue(lines.get(lines.size() - 1),
-                new TypeReference<Map<String, Object>>() { });
+        RoundMetrics lastRound = MetricsLines.read(lines.get(lines.size() - 1), RunOutput.METRICS).get(0);
 
         Document report = Jsoup.parse(runDir.resolve(RunOutput.REPORT).toFile(), "UTF-8");
 
@@ -202,8 +193,8 @@ class DptrainTest extends LocalSparkTest {
             }
         }
         assertThat(headline).containsEntry("rounds", (double) lines.size())
-                .containsEntry("final training loss", ((Number) lastRound.get("loss")).doubleValue())
-                .containsEntry("test accuracy", ((Number) at(provenance(), "test", "accuracy")).doubleValue());
+                .containsEntry("final training loss", lastRound.loss())
+                .containsEntry("test accuracy", provenance().test().accuracy());
         assertThat(report.select("#epochs tbody tr")).hasSize(1);
         assertThat(report.select("figure img").eachAttr("src")).hasSize(5)
                 .allSatisfy(src -> assertThat(src).startsWith("data:image/png;base64,"));
@@ -225,7 +216,7 @@ class DptrainTest extends LocalSparkTest {
     @Test
     void predictScoresAnImageTableAsEvaluateDoes(@TempDir Path tmp) throws IOException {
         assertThat(trained).as("prediction needs the trained run: " + prepared).isNotNull();
-        double trainedAccuracy = ((Number) at(provenance(), "test", "accuracy")).doubleValue();
+        double trainedAccuracy = provenance().test().accuracy();
         String out = tmp.resolve("predictions.parquet").toString();
 
         CommandOutcome o = dptrain("predict", "--model", runDir.toString(), "--input", testTable, "--format", "parquet",
@@ -245,7 +236,7 @@ class DptrainTest extends LocalSparkTest {
     void evaluatePrintsTheAccuracyOfTheSavedModel() throws IOException {
         assertThat(trained).as("evaluation needs the trained run: " + prepared).isNotNull();
         assertThat(trained.code()).as(trained.toString()).isZero();
-        double trainedAccuracy = ((Number) at(provenance(), "test", "accuracy")).doubleValue();
+        double trainedAccuracy = provenance().test().accuracy();
 
         CommandOutcome o = dptrain("evaluate", "--model", runDir.toString(), "--data", testTable, "--master", "local[2]");
 

@@ -1,8 +1,7 @@
 package io.dptrain.cluster;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.cli.Dptrain;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -33,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("cluster")
 @Timeout(240)
 class StandaloneClusterTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(150);
 
     private static StandaloneCluster cluster;
@@ -91,11 +88,12 @@ class StandaloneClusterTest {
 
     private static void assertRun(Path run) throws IOException {
         assertThat(run.resolve(RunOutput.MODEL)).isNotEmptyFile();
-        Map<String, Object> provenance = JSON.readValue(run.resolve(RunOutput.PROVENANCE).toFile(),
-                new TypeReference<Map<String, Object>>() { });
+        Provenance provenance = Provenance.fromJson(Files.readString(run.resolve(RunOutput.PROVENANCE)),
+                "provenance.json");
+        assertThat(provenance.trainRows()).isEqualTo(600);
+        assertThat(provenance.testRows()).isEqualTo(200);
         // the master spark-submit gave the driver, not the configuration's default local[*]
-        assertThat(provenance).containsEntry("trainRows", 600).containsEntry("testRows", 200)
-                .containsEntry("sparkMaster", cluster.masterUrl());
+        assertThat(provenance.sparkMaster()).isEqualTo(cluster.masterUrl());
     }
 
     /** Submits a tiny LeNet run on the fixture (2 workers, parameter averaging) and returns SparkSubmit's exit code. */

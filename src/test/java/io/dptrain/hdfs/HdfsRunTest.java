@@ -1,7 +1,5 @@
 package io.dptrain.hdfs;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
 import io.dptrain.TrainingListener;
@@ -17,6 +15,8 @@ import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.spark.RoundEngineSettings;
 import io.dptrain.engine.spark.SparkTrainer;
 import io.dptrain.model.Networks;
+import io.dptrain.json.MetricsLines;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,7 +56,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Tag("cluster")
 @Timeout(240)
 class HdfsRunTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Temporary names dptrain and Spark use before renaming into place; none may survive a run. */
     private static final Pattern TEMPORARY = Pattern.compile("(^|/)(\\.[^/]*tmp[^/]*|_temporary)(/|$)");
 
@@ -127,11 +125,11 @@ class HdfsRunTest {
         assertThat(hdfs.listFiles(run)).containsExactly(RunOutput.METRICS, RunOutput.MODEL, RunOutput.PROVENANCE, RunOutput.REPORT);
         assertThat(hdfs.listFiles(checkpoints)).containsExactly("ckpt-00000008.bin", "ckpt-00000010.bin");
         assertThat(readLines(new Path(run, RunOutput.METRICS))).hasSize(10);
-        Map<String, Object> provenance = JSON.readValue(readText(new Path(run, RunOutput.PROVENANCE)),
-                new TypeReference<Map<String, Object>>() { });
-        assertThat(provenance).containsEntry("trainData", trainTable).containsEntry("trainRows", 600)
-                .containsEntry("testRows", 200);
-        double accuracy = ((Number) ((Map<?, ?>) provenance.get("test")).get("accuracy")).doubleValue();
+        Provenance provenance = Provenance.fromJson(readText(new Path(run, RunOutput.PROVENANCE)), "provenance.json");
+        assertThat(provenance.trainData()).isEqualTo(trainTable);
+        assertThat(provenance.trainRows()).isEqualTo(600);
+        assertThat(provenance.testRows()).isEqualTo(200);
+        double accuracy = provenance.test().accuracy();
         assertThat(train.out()).contains(String.format(Locale.ROOT, "test accuracy: %.4f", accuracy))
                 .contains("model in " + run);
 
@@ -261,7 +259,7 @@ class HdfsRunTest {
         List<String> metrics = readLines(hdfs.path("/runs/damaged/" + RunOutput.METRICS));
         assertThat(metrics).hasSize(4);
         for (int i = 0; i < 2; i++) {
-            assertThat(JSON.readValue(metrics.get(i), RoundMetrics.class)).as("round %d from the checkpoint", i + 1)
+            assertThat(MetricsLines.read(metrics.get(i), RunOutput.METRICS).get(0)).as("round %d from the checkpoint", i + 1)
                     .isEqualTo(firstTwo.get(i));
         }
         assertThat(store.newestValid(fingerprint, net.numParams()).round())

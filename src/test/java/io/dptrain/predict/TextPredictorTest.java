@@ -259,7 +259,9 @@ class TextPredictorTest extends LocalSparkTest {
     @Test
     void aMaxLengthThatDoesNotMatchTheEmbeddingIsAnError() throws IOException {
         Path other = run.copyTo(tmp.resolve("other-length"));
-        Files.writeString(other.resolve("provenance.json"), "{\"config\": {\"data\": {\"maxLength\": 20}}}");
+        Path provenance = other.resolve(RunOutput.PROVENANCE);
+        Files.writeString(provenance, Files.readString(provenance).replace("\"maxLength\" : " + TinyTextRun.MAX_LENGTH,
+                "\"maxLength\" : 20"));
 
         assertThatThrownBy(() -> TextPredictor.load(spark(), other.toString()))
                 .isInstanceOf(IllegalArgumentException.class)

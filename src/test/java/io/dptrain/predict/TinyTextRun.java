@@ -1,12 +1,15 @@
 package io.dptrain.predict;
 
 import io.dptrain.config.ConfigLoader;
+import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.SpamAssassinCorpus;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.TokenSequences;
 import io.dptrain.data.text.Vocabulary;
 import io.dptrain.model.Networks;
+import io.dptrain.report.EvaluationReport;
+import io.dptrain.report.Provenance;
 import io.dptrain.report.RunOutput;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,10 +50,11 @@ record TinyTextRun(Path dir, Dataset<Row> messages, Vocabulary vocabulary, Multi
         LabeledTexts texts = TextTable.fromTable(messages, TextTable.TEXT, SpamAssassinCorpus.LABEL);
         Vocabulary vocabulary = Vocabulary.build(texts, 150, 2);
         TokenSequences sequences = TokenSequences.collect(TextTable.prepare(texts, vocabulary, MAX_LENGTH).table());
-        MultiLayerNetwork net = Networks.create(ConfigLoader.load(null, List.of("model.preset=lstm",
+        DptrainConfig config = ConfigLoader.load(null, List.of("model.preset=lstm",
                 "data.vocabulary-size=" + vocabulary.size(), "data.max-length=" + MAX_LENGTH, "data.classes=2",
                 "model.lstm.embedding-size=4", "model.lstm.hidden-size=4", "train.learning-rate=0.05",
-                "train.seed=3")));
+                "train.seed=3"));
+        MultiLayerNetwork net = Networks.create(config);
         List<DataSet> batches = sequences.minibatches(16, DataType.FLOAT);
         for (int epoch = 0; epoch < 4; epoch++) {
             batches.forEach(net::fit);
@@ -60,9 +64,14 @@ record TinyTextRun(Path dir, Dataset<Row> messages, Vocabulary vocabulary, Multi
         vocabulary.save(dir.resolve(RunOutput.VOCABULARY).toString(),
                 spark.sparkContext().hadoopConfiguration(), false);
         Files.write(dir.resolve(RunOutput.CLASSES), texts.classNames());
-        Files.writeString(dir.resolve(RunOutput.PROVENANCE), "{\"config\": {\"data\": {\"maxLength\": "
-                + MAX_LENGTH + ", \"vocabularySize\": " + vocabulary.size() + "}, \"model\": {\"preset\": \"lstm\"}}}");
+        Files.writeString(dir.resolve(RunOutput.PROVENANCE), provenance(config, 0).toJson());
         return new TinyTextRun(dir, messages, vocabulary, net);
+    }
+
+    /** A provenance as a run of {@code config} writes it (no training measured), with {@code trainRows}. */
+    static Provenance provenance(DptrainConfig config, long trainRows) {
+        return Provenance.of(config, "local[2]", 1, trainRows, 0, EvaluationReport.of(new long[][]{{1, 0}, {0, 1}}),
+                List.of(), 0, 0, 0);
     }
 
     /** A copy of this run's files in {@code other}, to spoil one of them. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.dptrain.RoundMetrics;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.config.Choices.EngineMode;
 import java.awt.image.BufferedImage;
@@ -16,9 +17,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -57,45 +56,23 @@ class BenchmarkReportTest {
         }
     }
 
-    /** Writes a run folder as `dptrain train` leaves it (only the fields the report reads). */
+    /** Writes a run folder as `dptrain train` leaves it; the first round's loss is NaN. */
     private Path run(String name, String mode, int workers, long trainRows, List<EpochEvaluation.Point> epochs,
                      List<Round> warmup, int steadyCount, Round steady) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        String epochJson = epochs.stream().map(p -> String.format(Locale.ROOT,
-                "{\"epoch\":%d,\"accuracy\":%s,\"trainMillis\":%d}", p.epoch(), p.accuracy(), p.trainMillis()))
-                .collect(Collectors.joining(", "));
-        Files.writeString(dir.resolve(RunOutput.PROVENANCE), String.format(Locale.ROOT, """
-                {
-                  "createdAt": "2026-01-02T10:00:00Z",
-                  "config": {
-                    "engine": {"mode": "%s", "workers": %d, "localSteps": 5},
-                    "spark": {"master": "local[2]"}
-                  },
-                  "trainRows": %d,
-                  "test": {"examples": 10000, "accuracy": %s},
-                  "epochs": [%s],
-                  "trainMillis": %d,
-                  "wallMillis": 99999,
-                  "examplesPerSecond": 1.0
-                }
-                """, mode, workers, trainRows, epochs.get(epochs.size() - 1).accuracy(), epochJson,
-                epochs.get(epochs.size() - 1).trainMillis()));
-        StringBuilder metrics = new StringBuilder();
-        int round = 0;
         List<Round> all = new ArrayList<>(warmup);
         for (int i = 0; i < steadyCount; i++) {
             all.add(steady);
         }
+        List<RoundMetrics> rounds = new ArrayList<>();
         for (Round r : all) {
-            round++;
-            metrics.append(String.format(Locale.ROOT, "{\"round\":%d,\"epoch\":1,\"loss\":%s,\"examples\":%d,"
-                            + "\"computeMsMax\":%d,\"computeMsMean\":%d.0,\"broadcastMs\":%d,\"waitMs\":%d,"
-                            + "\"combineMs\":%d,\"bytesBroadcast\":%d,\"bytesAggregated\":%d,\"roundMs\":%d}%n",
-                    round, round == 1 ? "null" : "0.5", r.examples(), r.computeMsMax(), r.computeMsMean(),
-                    r.broadcastMs(), r.waitMs(), r.combineMs(), r.bytesBroadcast(), r.bytesAggregated(), r.roundMs()));
+            int round = rounds.size() + 1;
+            rounds.add(new RoundMetrics(round, 1, round == 1 ? Double.NaN : 0.5, r.examples(), r.computeMsMax(),
+                    r.computeMsMean(), r.broadcastMs(), r.waitMs(), r.combineMs(), r.bytesBroadcast(),
+                    r.bytesAggregated(), r.roundMs()));
         }
-        Files.writeString(dir.resolve(RunOutput.METRICS), metrics);
-        return dir;
+        return RunFolders.write(tmp.resolve(name), List.of("engine.mode=" + mode, "engine.workers=" + workers,
+                        "engine.local-steps=5", "spark.master=local[2]"), "local[2]", trainRows, epochs,
+                epochs.get(epochs.size() - 1).trainMillis(), rounds);
     }
 
     private static EpochEvaluation.Point at(int epoch, double accuracy, long millis) {
@@ -248,10 +225,13 @@ class BenchmarkReportTest {
 
     @Test
     void anUnknownModeIsAnErrorNamingTheFolderAndTheMode() throws IOException {
-        Path odd = run("odd", "federated", 2, 6000, List.of(at(1, 0.5, 100)), List.of(), 3, Round.compute(64, 10));
+        Path odd = run("odd", "parameter-averaging", 2, 6000, List.of(at(1, 0.5, 100)), List.of(), 3,
+                Round.compute(64, 10));
+        Path provenance = odd.resolve(RunOutput.PROVENANCE);
+        Files.writeString(provenance, Files.readString(provenance).replace("\"parameter-averaging\"", "\"federated\""));
 
         assertThatThrownBy(() -> BenchmarkRun.read(odd)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(odd.toString()).hasMessageContaining("'federated'")
+                .hasMessageContaining(odd.toString()).hasMessageContaining("config.engine.mode").hasMessageContaining("\"federated\"")
                 .hasMessageContaining("single-process");
     }
 

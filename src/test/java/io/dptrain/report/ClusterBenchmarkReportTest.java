@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.dptrain.RoundMetrics;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.report.ClusterBenchmarkReport.ExecutorMemory;
 import io.dptrain.report.ClusterBenchmarkReport.RssSample;
@@ -14,8 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -40,35 +41,21 @@ class ClusterBenchmarkReportTest {
     private Path local;
     private Path cluster;
 
-    /** Writes a run folder as `dptrain train` leaves it (the fields the report reads). */
+    /** Writes a run folder as `dptrain train` leaves it. */
     private Path run(String name, String master, int epochs, int rounds, long steadyRoundMs, long computeMs)
             throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(dir.resolve(RunOutput.PROVENANCE), String.format(Locale.ROOT, """
-                {
-                  "config": {
-                    "data": {"train": "/data/fashion-mnist-train.parquet", "trainLimit": 0},
-                    "train": {"epochs": %d, "batchSize": 64},
-                    "engine": {"mode": "parameter-averaging", "workers": 2, "localSteps": 5},
-                    "spark": {"master": "%s"},
-                    "output": {"dir": "%s"}
-                  },
-                  "trainRows": 60000,
-                  "epochs": [{"epoch": 1, "accuracy": 0.86, "trainMillis": 60000}],
-                  "trainMillis": 60000
-                }
-                """, epochs, master, dir));
-        StringBuilder metrics = new StringBuilder();
+        Path dir = tmp.resolve(name);
+        List<RoundMetrics> metrics = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             long roundMs = round <= 2 ? 5000 : steadyRoundMs;
             long compute = round <= 2 ? 4000 : computeMs;
-            metrics.append(String.format(Locale.ROOT, "{\"round\":%d,\"epoch\":1,\"loss\":0.5,\"examples\":640,"
-                    + "\"computeMsMax\":%d,\"computeMsMean\":%d.0,\"broadcastMs\":10,\"waitMs\":%d,\"combineMs\":5,"
-                    + "\"bytesBroadcast\":5000000,\"bytesAggregated\":10000000,\"roundMs\":%d}%n",
-                    round, compute, compute, roundMs - compute - 15, roundMs));
+            metrics.add(new RoundMetrics(round, 1, 0.5, 640, compute, compute, 10, roundMs - compute - 15, 5,
+                    5_000_000, 10_000_000, roundMs));
         }
-        Files.writeString(dir.resolve(RunOutput.METRICS), metrics);
-        return dir;
+        return RunFolders.write(dir, List.of("data.train=/data/fashion-mnist-train.parquet", "train.epochs=" + epochs,
+                        "train.batch-size=64", "engine.mode=parameter-averaging", "engine.workers=2",
+                        "engine.local-steps=5", "spark.master=" + master, "output.dir=" + dir),
+                master, 60_000, List.of(new EpochEvaluation.Point(1, 0.86, 60_000)), 60_000, metrics);
     }
 
     @BeforeEach

@@ -1,6 +1,7 @@
 package io.dptrain.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dptrain.config.ConfigLoader;
@@ -17,14 +18,54 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ProvenanceTest {
 
+    private static final DptrainConfig CONFIG = ConfigLoader.load(null, List.of("model.preset=mlp",
+            "model.mlp.hidden=[16, 8]", "train.seed=1234", "train.learning-rate=0.05", "data.train=/data/train.parquet",
+            "data.test=/data/test.parquet", "data.train-limit=128"));
+
+    private static Provenance provenance(double examplesPerSecond) {
+        return Provenance.of(CONFIG, "local[1]", 3, 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
+                List.of(new EpochEvaluation.Point(1, 0.5, 1000), new EpochEvaluation.Point(2, 0.7, 2100)), 2100,
+                3500, examplesPerSecond);
+    }
+
+    @Test
+    void readsBackWhatItWrote() {
+        for (double examplesPerSecond : new double[]{121.9, 1.0 / 3, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Provenance written = provenance(examplesPerSecond);
+            String json = written.toJson();
+
+            Provenance read = Provenance.fromJson(json, "provenance.json");
+
+            // field by field: the test report holds an int[][], which record equality compares by identity;
+            // doubles as records compare them (bit for bit, NaN equal to NaN)
+            assertThat(read).usingRecursiveComparison()
+                    .withEqualsForType((a, b) -> Double.compare(a, b) == 0, Double.class).isEqualTo(written);
+            assertThat(read.config()).isEqualTo(CONFIG);
+            assertThat(read.toJson()).isEqualTo(json);
+        }
+        assertThat(provenance(Double.NaN).toJson()).contains("\"examplesPerSecond\" : \"NaN\"");
+    }
+
+    @Test
+    void readingValidatesAndRejectsFieldsItDoesNotKnow() {
+        String json = provenance(1.0).toJson();
+
+        assertThatThrownBy(() -> Provenance.fromJson(json.replaceFirst("\\{", "{ \"colour\" : 1,"),
+                "run/provenance.json"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("run/provenance.json")
+                .hasMessageContaining("\"colour\"");
+        assertThatThrownBy(() -> Provenance.fromJson(json.replace("\"trainRows\" : 128,", ""), "run/provenance.json"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trainRows");
+        assertThatThrownBy(() -> Provenance.fromJson(json.replace("\"maxLength\" : 200", "\"maxLength\" : 0"),
+                "run/provenance.json"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("run/provenance.json")
+                .hasMessageContaining("dptrain.data.max-length");
+    }
+
     @Test
     void jsonHoldsConfigDataVersionsAndMetrics() {
-        DptrainConfig config = ConfigLoader.load(null, List.of("model.preset=mlp", "model.mlp.hidden=[16, 8]",
-                "train.seed=1234", "train.learning-rate=0.05", "data.train=/data/train.parquet",
-                "data.test=/data/test.parquet", "data.train-limit=128"));
-        Provenance provenance = Provenance.of(config, "local[1]", 3, 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
-                List.of(new EpochEvaluation.Point(1, 0.5, 1000), new EpochEvaluation.Point(2, 0.7, 2100)), 2100,
-                3500, 121.9);
+        DptrainConfig config = CONFIG;
+        Provenance provenance = provenance(121.9);
 
         Map<String, Object> json = Json.parse(provenance.toJson());
 

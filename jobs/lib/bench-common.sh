@@ -1,0 +1,40 @@
+# Sourced by the benchmark scripts (jobs/bench.sh, bench-text.sh, bench-cluster.sh, bench-eval.sh)
+# after they set bench_name (the prefix of their messages): the usage text, argument checks and the
+# machine and load lines that every benchmark prints.
+
+# The script's header comment (from line 2 to the first line that is not a comment), without '# '.
+usage() {
+  sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
+}
+
+# Bad usage: the message on stderr, then the usage, exit code 2.
+usage_error() {
+  echo "$bench_name: $*" >&2
+  usage >&2
+  exit 2
+}
+
+# Checks that an option has a value that is an integer >= 1; call it with the arguments left,
+# option first: require_count "$@".
+require_count() {
+  local option=$1 value=${2-}
+  [ $# -ge 2 ] || usage_error "$option needs a value"
+  [[ "$value" =~ ^[1-9][0-9]*$ ]] || usage_error "$option '$value' is not allowed; allowed: an integer >= 1"
+}
+
+# The unknown-argument error for ARGUMENT, with what is allowed when given: unknown_argument ARGUMENT [ALLOWED].
+unknown_argument() {
+  usage_error "unknown argument '$1'${2:+; allowed: $2}"
+}
+
+# 'N cores, CPU model' of this machine.
+machine() {
+  local model
+  model=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
+  echo "$(nproc) cores, ${model:-unknown CPU model}"
+}
+
+# The 1, 5 and 15 minute load averages: whether the machine was quiet while it was measured.
+load_average() {
+  cut -d' ' -f1-3 /proc/loadavg
+}
