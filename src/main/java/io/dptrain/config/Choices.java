@@ -1,6 +1,10 @@
 package io.dptrain.config;
 
-/** The enumerated choices of the configuration, each spelled as in the .conf files. */
+/**
+ * The enumerated choices of the configuration. Each constant is spelled in the .conf files by the rule
+ * of {@link Named} ({@code CLIP_L2_NORM} is "clip-l2-norm"), so renaming a constant renames the setting:
+ * ChoicesTest pins every spelling.
+ */
 public final class Choices {
     private Choices() {
     }
@@ -10,34 +14,12 @@ public final class Choices {
      * text classifiers over token-id sequences (rnn, lstm).
      */
     public enum Preset implements Named {
-        MLP("mlp"), LENET("lenet"), VGG_MINI("vgg-mini"), RNN("rnn"), LSTM("lstm");
-
-        private final String name;
-
-        Preset(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        MLP, LENET, VGG_MINI, RNN, LSTM
     }
 
     /** Floating-point precision of the network. */
     public enum Precision implements Named {
-        FLOAT("float"), DOUBLE("double");
-
-        private final String name;
-
-        Precision(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        FLOAT, DOUBLE
     }
 
     /**
@@ -45,114 +27,36 @@ public final class Choices {
      * last real (unmasked) step, or the maximum or mean over the real steps; padding never counts.
      */
     public enum SequencePooling implements Named {
-        LAST("last"), MAX("max"), AVG("avg");
-
-        private final String name;
-
-        SequencePooling(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        LAST, MAX, AVG
     }
 
     /** Hidden-unit nonlinearity of the mlp preset (sigmoid is the lecture's unit). */
     public enum Activation implements Named {
-        SIGMOID("sigmoid"), RELU("relu"), TANH("tanh");
-
-        private final String name;
-
-        Activation(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        SIGMOID, RELU, TANH
     }
 
     /** Optimizer applied to each (averaged) gradient. */
     public enum Updater implements Named {
-        SGD("sgd"), NESTEROV("nesterov"), ADAM("adam");
-
-        private final String name;
-
-        Updater(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        SGD, NESTEROV, ADAM
     }
 
     /** Gradient clipping against exploding gradients: none, element-wise, or per-layer L2 norm. */
     public enum Clipping implements Named {
-        NONE("none"), CLIP_VALUE("clip-value"), CLIP_L2_NORM("clip-l2-norm");
-
-        private final String name;
-
-        Clipping(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        NONE, CLIP_VALUE, CLIP_L2_NORM
     }
 
     /** Training loss of the output layer. */
     public enum Loss implements Named {
-        MCXENT("mcxent"), NEGATIVE_LOG_LIKELIHOOD("negative-log-likelihood"), MSE("mse");
-
-        private final String name;
-
-        Loss(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        MCXENT, NEGATIVE_LOG_LIKELIHOOD, MSE
     }
 
     /** Parameter averaging: whether the updater state is averaged with the parameters or kept per replica. */
     public enum UpdaterState implements Named {
-        AVERAGED("averaged"), PER_REPLICA("per-replica");
-
-        private final String name;
-
-        UpdaterState(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        AVERAGED, PER_REPLICA
     }
 
     /** Which trainer runs: the single-process reference or one of the distributed engines. */
     public enum EngineMode implements Named {
-        PARAMETER_AVERAGING("parameter-averaging"), GRADIENT_AVERAGING("gradient-averaging"),
-        SINGLE_PROCESS("single-process"), DL4J_SPARK("dl4j-spark");
-
-        private final String name;
-
-        EngineMode(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String configName() {
-            return name;
-        }
+        PARAMETER_AVERAGING, GRADIENT_AVERAGING, SINGLE_PROCESS, DL4J_SPARK
     }
 }

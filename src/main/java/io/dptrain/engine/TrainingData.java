@@ -6,6 +6,7 @@ import io.dptrain.data.ExampleSet;
 import io.dptrain.data.ImageCodec;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
+import io.dptrain.data.SeededOrder;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.TokenCodec;
@@ -23,11 +24,15 @@ public final class TrainingData {
     private TrainingData() {
     }
 
-    /** The table limited to {@code dptrain.data.train-limit} rows, after checking it fits the configuration. */
+    /**
+     * The table limited to {@code dptrain.data.train-limit} rows, after checking it fits the configuration.
+     * The rows kept are the first of the table's {@link SeededOrder} for {@code dptrain.train.seed}: a
+     * seeded sample that depends on the table's content only, never on its partitioning or read order.
+     */
     public static Dataset<Row> checked(Dataset<Row> table, DptrainConfig config) {
-        codec(table, config);
+        ExampleCodec codec = codec(table, config);
         int limit = config.data().trainLimit();
-        return limit > 0 ? table.limit(limit) : table;
+        return limit > 0 ? SeededOrder.of(table, codec.columns(), config.train().seed()).limit(limit) : table;
     }
 
     /** A prepared table (image or text) from any Hadoop path, with a clear error when there is none. */

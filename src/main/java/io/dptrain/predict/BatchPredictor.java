@@ -81,7 +81,7 @@ public final class BatchPredictor implements Serializable {
             return Collections.emptyIterator();
         }
         TaskContext task = TaskContext.get();
-        Nd4jThreads.use(task == null ? 1 : task.cpus());
+        Nd4jThreads.forTask(task);
         ModelPayload p = payload.value();
         MultiLayerNetwork net = Networks.take(payload.id(), p);
         if (task != null) {

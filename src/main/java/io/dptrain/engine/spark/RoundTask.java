@@ -35,8 +35,7 @@ final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<Ro
     @Override
     public Iterator<RoundSum> call(Integer partition, Iterator<Shard> shards) {
         long start = System.nanoTime();
-        TaskContext task = TaskContext.get();
-        Nd4jThreads.use(task == null ? 1 : task.cpus());
+        Nd4jThreads.forTask(TaskContext.get());
         Shard shard = shards.next();
         Replica replica = ReplicaCache.get(runId, partition, () -> new Replica(config, shard));
         RoundSum sum = strategy.work(replica, state.value(), epoch, roundInEpoch);

@@ -1,8 +1,8 @@
 package io.dptrain.engine.spark;
 
-import io.dptrain.Seeds;
 import io.dptrain.data.ExampleCodec;
 import io.dptrain.data.Minibatches;
+import io.dptrain.data.SeededOrder;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -11,7 +11,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,10 +18,10 @@ import java.util.List;
 /**
  * Driver side: splits the training rows into N worker shards and caches them.
  *
- * <p>Rule: row i (in the table's read order) goes to position p = (a*i + b) mod n of a seeded
- * permutation (a coprime to n, both derived from the seed), and position p to shard p mod N, where
- * it is the (p div N)-th example. So shards differ in size by at most one row, every row is used
- * exactly once, and the layout depends only on the seed and the table, not on Spark's scheduling.
+ * <p>Rule: the row at position p of the table's {@link SeededOrder} (rows sorted by a seeded hash of
+ * their content) goes to shard p mod N, where it is the (p div N)-th example. So shards differ in
+ * size by at most one row, every row is used exactly once, and the layout depends only on the seed
+ * and the table's rows: not on its partitioning, its read order or Spark's scheduling.
  * Shards are cut into minibatches by the replicas; a shard's short last batch is kept.
  */
 public final class Shards {
@@ -51,10 +50,11 @@ public final class Shards {
             throw new IllegalArgumentException("dptrain.engine.workers = " + workers + " is more than the " + n
                     + " training rows; use at most " + n + " workers");
         }
-        AffinePermutation permutation = AffinePermutation.of(n, seed);
-        JavaPairRDD<Long, byte[]> placed = table.select(codec.columns()).javaRDD()
+        // zipWithIndex numbers the sorted partitions in order: the index is the position in the seeded order.
+        JavaPairRDD<Long, byte[]> placed = SeededOrder.of(table.select(codec.columns()), codec.columns(), seed)
+                .javaRDD()
                 .zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(permutation.apply(t._2()), codec.encode(t._1())))
+                .mapToPair(t -> new Tuple2<>(t._2(), codec.encode(t._1())))
                 .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers));
         JavaRDD<Shard> shards = placed.mapPartitionsWithIndex((index, rows) -> List.of(toShard(index, rows, codec))
                 .iterator(), true);
@@ -130,33 +130,6 @@ public final class Shards {
         @Override
         public int hashCode() {
             return partitions;
-        }
-    }
-
-    /** i -> (a*i + b) mod n with gcd(a, n) = 1: a seeded permutation of 0..n-1 that needs no memory. */
-    record AffinePermutation(long a, long b, long n) implements Serializable {
-        static AffinePermutation of(long n, long seed) {
-            long a = 1 + Math.floorMod(Seeds.derive(seed, "shard-stride", 0), Math.max(1, n - 1));
-            while (gcd(a, n) != 1) {
-                a = a % n + 1;
-            }
-            return new AffinePermutation(a, Math.floorMod(Seeds.derive(seed, "shard-offset", 0), n), n);
-        }
-
-        long apply(long i) {
-            return (mulMod(a, i, n) + b) % n;
-        }
-
-        private static long mulMod(long x, long y, long m) {
-            if (m <= Integer.MAX_VALUE) {
-                return x * y % m; // x, y < m < 2^31: the product fits in a long
-            }
-            return java.math.BigInteger.valueOf(x).multiply(java.math.BigInteger.valueOf(y))
-                    .mod(java.math.BigInteger.valueOf(m)).longValue();
-        }
-
-        private static long gcd(long x, long y) {
-            return y == 0 ? x : gcd(y, x % y);
         }
     }
 }

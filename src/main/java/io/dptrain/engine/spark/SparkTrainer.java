@@ -88,8 +88,8 @@ public final class SparkTrainer implements Trainer {
 
     /**
      * Frees the run's replicas: in this JVM (local mode) and, best effort, on the executors with one
-     * small task per slot. An executor this job misses drops them when it starts a replica of its
-     * next run (see {@link ReplicaCache}).
+     * small task per slot. An executor this job misses drops them once it has taken replicas of
+     * {@link ReplicaCache#MAX_RUNS} runs used more recently.
      */
     private static void releaseReplicas(JavaSparkContext jsc, String runId, int workers) {
         ReplicaCache.release(runId);

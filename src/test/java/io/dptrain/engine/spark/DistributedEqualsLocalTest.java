@@ -67,8 +67,13 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
         for (TrainingListener l : listeners) {
             trainer.addListener(l);
         }
-        return trainer.train(JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config),
-                shards, "test-" + System.nanoTime());
+        String runId = "test-" + System.nanoTime();
+        try {
+            return trainer.train(JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config),
+                    shards, runId);
+        } finally {
+            ReplicaCache.release(runId); // as fit does: local[2] tasks run in this JVM
+        }
     }
 
     /**
@@ -199,6 +204,7 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
     void droppingAllCachedReplicasMidRunDoesNotChangeTheResult(String mode) {
         DptrainConfig config = config("mlp", "adam", mode, 2, "engine.local-steps=2");
         Shards shards = shards(config);
+        ReplicaCache.clear(); // replicas other test classes' runs left in this JVM: only this run's are counted
         try {
             TrainingResult undisturbed = trainOnShards(config, shards);
             int[] cleared = {0};
