@@ -1,10 +1,10 @@
 package io.dptrain.checkpoint;
 
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.io.AtomicOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,7 +29,7 @@ import java.util.regex.Pattern;
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     private static final Pattern NAME = Pattern.compile("ckpt-(\\d+)\\.bin");
-    /** What {@link #write} names a file before renaming it into place. */
+    /** What {@link #write} ({@link AtomicOutput}) names a file before renaming it into place. */
     private static final Pattern TEMPORARY = Pattern.compile("\\.ckpt-\\d+\\.bin\\.tmp-.+");
 
     private final Path dir;
@@ -71,25 +70,9 @@ public final class CheckpointStore {
     /** Writes the checkpoint atomically, deletes the ones beyond {@code keep}, and returns its path. */
     public Path write(Checkpoint checkpoint) {
         Path target = path(checkpoint.round());
-        Path tmp = new Path(dir, "." + target.getName() + ".tmp-" + UUID.randomUUID());
         try {
             FileSystem fs = dir.getFileSystem(hadoop);
-            fs.mkdirs(dir);
-            try {
-                try (FSDataOutputStream out = fs.create(tmp, false)) {
-                    out.write(checkpoint.toBytes());
-                }
-                if (fs.exists(target) && !fs.delete(target, false)) {
-                    throw new IOException("cannot replace " + target);
-                }
-                if (!fs.rename(tmp, target)) {
-                    throw new IOException("cannot rename " + tmp + " to " + target);
-                }
-            } finally {
-                if (fs.exists(tmp)) {
-                    fs.delete(tmp, false);
-                }
-            }
+            AtomicOutput.writeFile(fs, target, true, out -> out.write(checkpoint.toBytes()));
             List<Path> all = list();
             for (Path old : all.subList(Math.min(keep, all.size()), all.size())) {
                 fs.delete(old, false);

@@ -17,13 +17,13 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import io.dptrain.io.AtomicOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -216,7 +216,7 @@ public final class ImageTable {
     }
 
     /**
-     * Writes a canonical table as Parquet, atomically: the data goes to a hidden sibling of
+     * Writes a canonical table as Parquet, atomically ({@link AtomicOutput}): the data goes to a hidden sibling of
      * {@code path} first and is renamed into place once complete, so a failed write leaves no
      * partial output.
      *
@@ -239,16 +239,8 @@ public final class ImageTable {
                 throw new IllegalArgumentException("output path " + target + " already exists;"
                         + " delete it or pass overwrite=true to replace it");
             }
-            Path temporary = sibling(target, "tmp");
-            try {
-                df.select(LABEL, PIXELS).write().mode(SaveMode.ErrorIfExists)
-                        .parquet(temporary.toString());
-                replace(fs, temporary, target);
-            } finally {
-                if (fs.exists(temporary)) {
-                    fs.delete(temporary, true);
-                }
-            }
+            AtomicOutput.write(fs, target, overwrite, temporary -> df.select(LABEL, PIXELS).write()
+                    .mode(SaveMode.ErrorIfExists).parquet(temporary.toString()));
             LOG.info("wrote image table {}", target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write image table to " + path, e);
@@ -489,38 +481,6 @@ public final class ImageTable {
 
     private static String abbreviate(String s) {
         return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "...";
-    }
-
-    /** A hidden sibling of {@code target}, which Spark and Hadoop readers skip. */
-    private static Path sibling(Path target, String kind) {
-        return new Path(target.getParent(), "." + target.getName() + "." + kind + "-"
-                + UUID.randomUUID());
-    }
-
-    /** Moves {@code source} to {@code target}, replacing an existing target only at the end. */
-    private static void replace(FileSystem fs, Path source, Path target) throws IOException {
-        Path old = null;
-        if (fs.exists(target)) {
-            old = sibling(target, "old");
-            rename(fs, target, old);
-        }
-        try {
-            rename(fs, source, target);
-        } catch (IOException | RuntimeException e) {
-            if (old != null) {
-                rename(fs, old, target);
-            }
-            throw e;
-        }
-        if (old != null) {
-            fs.delete(old, true);
-        }
-    }
-
-    private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-        if (!fs.rename(from, to)) {
-            throw new IOException("cannot rename " + from + " to " + to);
-        }
     }
 
     private static UserDefinedFunction toBytes(double pixelMax) {

@@ -3,6 +3,7 @@ package io.dptrain.ml;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.Vocabulary;
+import io.dptrain.io.AtomicOutput;
 import io.dptrain.json.Json;
 import io.dptrain.predict.BatchPredictor;
 import io.dptrain.predict.ModelPayload;
@@ -15,7 +16,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -352,7 +352,10 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
             this.model = model;
         }
 
-        /** Writes into a hidden sibling first and renames it into place, so a failed save leaves nothing half-written. */
+        /**
+         * Writes into a hidden sibling first and renames it into place ({@link AtomicOutput}), so a failed save
+         * leaves nothing half-written.
+         */
         @Override
         public void save(String path) throws IOException {
             Path target = new Path(path);
@@ -363,20 +366,7 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
                         + " write.overwrite().save(path) for Scala and use write().overwrite().save(path) for Java"
                         + " and Python.");
             }
-            Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-            try {
-                saveImpl(temporary.toString());
-                if (fs.exists(target) && !fs.delete(target, true)) {
-                    throw new IOException("cannot delete the old model at " + target);
-                }
-                if (!fs.rename(temporary, target)) {
-                    throw new IOException("cannot rename " + temporary + " to " + target);
-                }
-            } finally {
-                if (fs.exists(temporary)) {
-                    fs.delete(temporary, true);
-                }
-            }
+            AtomicOutput.write(fs, target, shouldOverwrite(), temporary -> saveImpl(temporary.toString()));
         }
 
         @Override

@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.dptrain.io.AtomicOutput;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -142,20 +145,17 @@ public final class ZeppelinNote {
     }
 
     /**
-     * Writes the note to a file atomically (a sibling temporary file renamed into place), so an
-     * interrupted run never leaves half a note where Zeppelin would load it.
+     * Writes the note to a local file atomically ({@link AtomicOutput}: a hidden sibling file renamed
+     * into place), so an interrupted run never leaves half a note where Zeppelin would load it. An
+     * existing file is replaced.
      */
     public void write(Path file) {
         Path target = file.toAbsolutePath();
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            try {
-                Files.writeString(tmp, toJson() + "\n", StandardCharsets.UTF_8);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            // the raw local file system: no .crc sidecar files next to the note
+            FileSystem local = FileSystem.getLocal(new Configuration()).getRaw();
+            byte[] bytes = (toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+            AtomicOutput.writeFile(local, new org.apache.hadoop.fs.Path(target.toUri()), true, out -> out.write(bytes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write note " + name() + " to " + target, e);
         }

@@ -1,12 +1,12 @@
 package io.dptrain.predict;
 
+import io.dptrain.io.AtomicOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -100,25 +100,13 @@ public final class PredictionWriter {
             Path target = new Path(path);
             FileSystem fs = target.getFileSystem(conf);
             target = fs.makeQualified(target);
-            Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-"
-                    + UUID.randomUUID());
-            try {
+            AtomicOutput.write(fs, target, overwrite, temporary -> {
                 DataFrameWriter<Row> writer = table.write().mode(SaveMode.ErrorIfExists).format(f);
                 if (f.equals("csv")) {
                     writer = writer.option("header", "true");
                 }
                 writer.save(temporary.toString());
-                if (fs.exists(target) && !fs.delete(target, true)) {
-                    throw new IOException("cannot delete the old output " + target);
-                }
-                if (!fs.rename(temporary, target)) {
-                    throw new IOException("cannot rename " + temporary + " to " + target);
-                }
-            } finally {
-                if (fs.exists(temporary)) {
-                    fs.delete(temporary, true);
-                }
-            }
+            });
             LOG.info("wrote predictions ({}) to {}", f, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write predictions to " + path, e);

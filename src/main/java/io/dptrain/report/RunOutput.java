@@ -1,5 +1,6 @@
 package io.dptrain.report;
 
+import io.dptrain.io.AtomicOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -11,14 +12,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 /**
  * A run's output folder on any Hadoop file system (local paths, file://, hdfs://): model.zip (DL4J
  * ModelSerializer, with updater state, loads in plain DL4J), provenance.json and metrics.jsonl, and
  * named text files such as report.html ({@link TrainingReport}).
- * Written atomically: everything goes into a hidden sibling folder that is renamed into place only
- * when complete, so a failed run never leaves a half-written model.
+ * Written atomically ({@link AtomicOutput}): everything goes into a hidden sibling folder that is renamed
+ * into place only when complete, so a failed run never leaves a half-written model.
  */
 public final class RunOutput {
     public static final String MODEL = "model.zip";
@@ -53,9 +53,7 @@ public final class RunOutput {
                 throw new IllegalStateException("output folder " + target + " exists; set dptrain.output.overwrite=true "
                         + "or choose another dptrain.output.dir");
             }
-            Path parent = target.getParent() == null ? new Path(".") : target.getParent();
-            Path tmp = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
-            try {
+            AtomicOutput.write(fs, target, overwrite, tmp -> {
                 fs.mkdirs(tmp);
                 try (FSDataOutputStream out = fs.create(new Path(tmp, MODEL), false)) {
                     ModelSerializer.writeModel(model, out, true);
@@ -65,17 +63,7 @@ public final class RunOutput {
                 for (java.util.Map.Entry<String, String> extra : extraFiles.entrySet()) {
                     writeText(fs, new Path(tmp, extra.getKey()), extra.getValue());
                 }
-                if (fs.exists(target) && !fs.delete(target, true)) {
-                    throw new IOException("cannot delete the old output folder " + target);
-                }
-                if (!fs.rename(tmp, target)) {
-                    throw new IOException("cannot rename " + tmp + " to " + target);
-                }
-            } finally {
-                if (fs.exists(tmp)) {
-                    fs.delete(tmp, true);
-                }
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("writing the run output to " + target + " failed", e);
         }

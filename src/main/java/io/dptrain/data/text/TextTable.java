@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.dptrain.io.AtomicOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -378,8 +378,8 @@ public final class TextTable {
     }
 
     /**
-     * Writes a prepared table as Parquet, atomically: to a hidden sibling of {@code path}
-     * first, renamed into place once complete, so a failed write leaves no partial output.
+     * Writes a prepared table as Parquet, atomically ({@link AtomicOutput}): to a hidden sibling of
+     * {@code path} first, renamed into place once complete, so a failed write leaves no partial output.
      *
      * @param prepared  a prepared table (see {@link #shapeOf})
      * @param path      a Hadoop path or URI (a plain local path works too)
@@ -400,22 +400,8 @@ public final class TextTable {
                 throw new IllegalArgumentException("output path " + target + " already exists;"
                         + " delete it or pass overwrite=true to replace it");
             }
-            Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-"
-                    + UUID.randomUUID());
-            try {
-                prepared.select(LABEL, TOKENS).write().mode(SaveMode.ErrorIfExists)
-                        .parquet(temporary.toString());
-                if (fs.exists(target)) {
-                    fs.delete(target, true);
-                }
-                if (!fs.rename(temporary, target)) {
-                    throw new IOException("cannot rename " + temporary + " to " + target);
-                }
-            } finally {
-                if (fs.exists(temporary)) {
-                    fs.delete(temporary, true);
-                }
-            }
+            AtomicOutput.write(fs, target, overwrite, temporary -> prepared.select(LABEL, TOKENS).write()
+                    .mode(SaveMode.ErrorIfExists).parquet(temporary.toString()));
             LOG.info("wrote prepared text table {}", target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write prepared text table to " + path, e);

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 
+import io.dptrain.io.AtomicOutput;
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -246,7 +247,8 @@ public final class Vocabulary implements Serializable {
     }
 
     /**
-     * Writes the vocabulary file (format in the class comment) to a Hadoop path.
+     * Writes the vocabulary file (format in the class comment) to a Hadoop path, atomically
+     * ({@link AtomicOutput}).
      *
      * @param path      a Hadoop path or URI (a plain local path works too)
      * @param conf      the Hadoop configuration, e.g. {@code sparkContext().hadoopConfiguration()}
@@ -264,13 +266,15 @@ public final class Vocabulary implements Serializable {
                 throw new IllegalArgumentException("vocabulary file " + path + " already exists;"
                         + " pass overwrite to replace it");
             }
-            try (Writer out = new OutputStreamWriter(fs.create(target, true), UTF_8)) {
+            AtomicOutput.writeFile(fs, target, overwrite, file -> {
+                Writer out = new OutputStreamWriter(file, UTF_8);
                 out.write(FORMAT_TAG + " " + FORMAT_VERSION + " size=" + tokens.size() + "\n");
                 for (String t : tokens) {
                     out.write(t);
                     out.write('\n');
                 }
-            }
+                out.flush();
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write vocabulary file " + path, e);
         }

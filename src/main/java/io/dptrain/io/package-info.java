@@ -1,0 +1,5 @@
+/**
+ * Files on any Hadoop file system: {@link io.dptrain.io.AtomicOutput}, the one way dptrain puts a
+ * file or a folder in place so that a failed write leaves nothing half-written.
+ */
+package io.dptrain.io;
