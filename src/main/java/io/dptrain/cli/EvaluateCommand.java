@@ -5,7 +5,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Evaluator;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import picocli.CommandLine.Command;

@@ -5,7 +5,7 @@ import io.dptrain.predict.ImagePredictor;
 import io.dptrain.predict.PredictionWriter;
 import io.dptrain.predict.Predictions;
 import io.dptrain.predict.TextPredictor;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

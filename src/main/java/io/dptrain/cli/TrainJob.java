@@ -23,7 +23,7 @@ import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Evaluator;
 import io.dptrain.report.MetricsSink;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import io.dptrain.report.TrainingReport;
 import io.dptrain.model.Networks;
 import org.apache.spark.sql.SparkSession;

@@ -7,7 +7,7 @@ import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;

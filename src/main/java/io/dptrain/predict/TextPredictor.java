@@ -16,7 +16,7 @@ import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TokenCodec;
 import io.dptrain.data.text.Vocabulary;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;

@@ -2,6 +2,7 @@ package io.dptrain.report;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.io.RunOutput;
 import io.dptrain.json.MetricsLines;
 
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.dptrain.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dptrain.io.RunOutput;
 import io.dptrain.json.Json;
 
 import java.io.IOException;

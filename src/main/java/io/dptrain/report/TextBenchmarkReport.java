@@ -1,5 +1,6 @@
 package io.dptrain.report;
 
+import io.dptrain.io.RunOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

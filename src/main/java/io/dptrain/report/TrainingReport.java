@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A training run as one page ({@link RunOutput#REPORT} in a run's folder), self-contained (the charts are PNG data URIs),
+ * A training run as one page ({@code report.html} in a run's folder), self-contained (the charts are PNG data URIs),
  * with the headline numbers, the charts, test accuracy per epoch, per-class metrics, every setting
  * and the provenance. Each chart is also available alone ({@link #image}, {@link #png}) so a
  * notebook can show the same pictures inline.

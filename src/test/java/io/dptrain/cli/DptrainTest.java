@@ -10,7 +10,7 @@ import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.json.MetricsLines;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.dptrain.cli;
 
 import io.dptrain.LocalSparkTest;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,6 +1,6 @@
 package io.dptrain.cluster;
 
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

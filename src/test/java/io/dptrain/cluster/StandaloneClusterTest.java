@@ -2,7 +2,7 @@ package io.dptrain.cluster;
 
 import io.dptrain.cli.Dptrain;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

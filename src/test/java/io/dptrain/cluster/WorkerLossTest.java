@@ -2,7 +2,7 @@ package io.dptrain.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterAll;

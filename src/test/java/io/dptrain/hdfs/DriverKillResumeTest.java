@@ -3,7 +3,7 @@ package io.dptrain.hdfs;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.data.Fixtures;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;

@@ -17,7 +17,7 @@ import io.dptrain.engine.spark.SparkTrainer;
 import io.dptrain.model.Networks;
 import io.dptrain.json.MetricsLines;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;

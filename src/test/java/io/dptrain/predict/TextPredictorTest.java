@@ -1,6 +1,6 @@
 package io.dptrain.predict;
 
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;

@@ -10,7 +10,7 @@ import io.dptrain.data.text.Vocabulary;
 import io.dptrain.model.Networks;
 import io.dptrain.report.EvaluationReport;
 import io.dptrain.report.Provenance;
-import io.dptrain.report.RunOutput;
+import io.dptrain.io.RunOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.dptrain.RoundMetrics;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.io.RunOutput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

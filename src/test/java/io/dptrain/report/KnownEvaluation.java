@@ -13,14 +13,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * so accuracy 7/10; precision 3/4, 2/3, 2/3; recall 3/4, 1/2, 1; F1 3/4, 4/7, 4/5.
  */
-final class KnownEvaluation {
+public final class KnownEvaluation {
     static final int[][] CONFUSION = {{3, 1, 0}, {1, 2, 1}, {0, 0, 2}};
 
     private KnownEvaluation() {
     }
 
     /** The confusion above fed through DL4J as one-hot labels and probability rows, over {@code classes >= 3}. */
-    static Evaluation of(int classes) {
+    public static Evaluation of(int classes) {
         int n = 0;
         for (int[] row : CONFUSION) {
             for (int v : row) {

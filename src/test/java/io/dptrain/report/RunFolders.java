@@ -3,6 +3,7 @@ package io.dptrain.report;
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.io.RunOutput;
 import io.dptrain.json.MetricsLines;
 import java.io.IOException;
 import java.nio.file.Files;

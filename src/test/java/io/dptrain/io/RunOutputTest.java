@@ -1,4 +1,4 @@
-package io.dptrain.report;
+package io.dptrain.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.model.Networks;
+import io.dptrain.report.EpochEvaluation;
+import io.dptrain.report.EvaluationReport;
+import io.dptrain.report.KnownEvaluation;
+import io.dptrain.report.Provenance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
-package io.dptrain.report;
+package io.dptrain.io;
 
-import io.dptrain.io.AtomicOutput;
+import io.dptrain.report.Provenance;
+import io.dptrain.report.TrainingReport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
