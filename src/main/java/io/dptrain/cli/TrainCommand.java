@@ -2,6 +2,7 @@ package io.dptrain.cli;
 
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.job.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

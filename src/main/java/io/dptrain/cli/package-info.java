@@ -4,7 +4,7 @@
  * (runs a Zeppelin note, {@code jobs/run-notebook.sh}), and the
  * benchmark reports {@code bench-report} ({@code jobs/bench.sh}) and {@code text-bench-report}
  * ({@code jobs/bench-text.sh}). Each
- * command is a thin layer over a job class whose {@code run} returns a result, so tests run the
+ * command is a thin layer over a job class (e.g. {@link io.dptrain.job.TrainJob}) whose {@code run} returns a result, so tests run the
  * same code the command does.
  */
 package io.dptrain.cli;

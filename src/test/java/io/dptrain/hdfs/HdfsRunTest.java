@@ -7,7 +7,7 @@ import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.cli.CommandOutcome;
-import io.dptrain.cli.TrainJob;
+import io.dptrain.job.TrainJob;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.Fixtures;

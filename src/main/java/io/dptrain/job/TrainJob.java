@@ -1,4 +1,4 @@
-package io.dptrain.cli;
+package io.dptrain.job;
 
 import io.dptrain.Trainer;
 import io.dptrain.TrainingResult;
