@@ -1,6 +1,8 @@
 /**
  * Measuring code, not the product: benchmarks that compare dptrain's paths side by side in one run
- * (the training benchmarks' reports still live in {@code io.dptrain.report}; moving them here is
- * tracked separately).
+ * ({@link io.dptrain.bench.EvaluationBenchmark}), and the reports built from benchmark runs' output
+ * folders ({@link io.dptrain.bench.BenchmarkReport} with {@link io.dptrain.bench.BenchmarkRun} and
+ * {@link io.dptrain.bench.BenchmarkChart}, {@link io.dptrain.bench.ClusterBenchmarkReport},
+ * {@link io.dptrain.bench.TextBenchmarkReport}). Product packages never import this one.
  */
 package io.dptrain.bench;

@@ -1,6 +1,6 @@
 package io.dptrain.cli;
 
-import io.dptrain.report.BenchmarkReport;
+import io.dptrain.bench.BenchmarkReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,6 +1,6 @@
 package io.dptrain.cli;
 
-import io.dptrain.report.ClusterBenchmarkReport;
+import io.dptrain.bench.ClusterBenchmarkReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,6 @@
 package io.dptrain.cli;
 
-import io.dptrain.report.TextBenchmarkReport;
+import io.dptrain.bench.TextBenchmarkReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,7 +1,7 @@
 /**
  * Reporting: evaluation (accuracy, per-class precision/recall/F1, confusion matrix), training
- * listeners for console progress, metrics files and per-epoch evaluation, the training report
- * (report.html with its charts), and the run's output (DL4J model zip, provenance JSON, metrics,
- * report) written atomically to any Hadoop file system.
+ * listeners for console progress, metrics files and per-epoch evaluation, provenance, and the
+ * training report (report.html with its charts). The run's output folder is
+ * {@code io.dptrain.io.RunOutput}; benchmark reports are in {@code io.dptrain.bench}.
  */
 package io.dptrain.report;

@@ -1,5 +1,6 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
+import io.dptrain.report.EpochEvaluation;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;

@@ -1,4 +1,4 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,7 @@ import io.dptrain.RoundMetrics;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.io.RunOutput;
+import io.dptrain.report.EpochEvaluation;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

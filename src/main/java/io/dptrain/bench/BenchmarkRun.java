@@ -1,9 +1,11 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.io.RunOutput;
 import io.dptrain.json.MetricsLines;
+import io.dptrain.report.EpochEvaluation;
+import io.dptrain.report.Provenance;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.cli.Dptrain;
-import io.dptrain.report.ClusterBenchmarkReport.ExecutorMemory;
-import io.dptrain.report.ClusterBenchmarkReport.RssSample;
+import io.dptrain.bench.ClusterBenchmarkReport.ExecutorMemory;
+import io.dptrain.bench.ClusterBenchmarkReport.RssSample;
+import io.dptrain.report.EpochEvaluation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

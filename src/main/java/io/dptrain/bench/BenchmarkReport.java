@@ -1,4 +1,4 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import io.dptrain.config.Choices.EngineMode;
 

@@ -1,6 +1,8 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import io.dptrain.io.RunOutput;
+import io.dptrain.report.EvaluationReport;
+import io.dptrain.report.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,10 +1,13 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.io.RunOutput;
 import io.dptrain.json.MetricsLines;
+import io.dptrain.report.EpochEvaluation;
+import io.dptrain.report.EvaluationReport;
+import io.dptrain.report.Provenance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,10 @@
-package io.dptrain.report;
+package io.dptrain.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dptrain.io.RunOutput;
 import io.dptrain.json.Json;
+import io.dptrain.report.Provenance;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
