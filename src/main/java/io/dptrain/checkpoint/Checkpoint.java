@@ -35,7 +35,7 @@ import java.util.List;
  * fingerprint and the metrics of every round so far.
  *
  * <p>No random-number state is needed: the shards depend only on the seed and the table (see
- * io.dptrain.engine.spark.Shards), and each epoch's batch order in a replica only on (seed, epoch)
+ * io.dptrain.engine.Shards), and each epoch's batch order in a replica only on (seed, epoch)
  * ({@code Seeds.permutation(batches, Seeds.derive(seed, "epoch-order", epoch))} in Replica), so a
  * resumed run sees the same batches in the same rounds. Every round starts the replicas from the
  * broadcast state, so they hold nothing a checkpoint would miss, except with

@@ -8,7 +8,6 @@ import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ExampleSet;
-import io.dptrain.engine.spark.Shards;
 import io.dptrain.model.Networks;
 import io.dptrain.model.SequenceOutputs;
 import org.apache.spark.sql.Dataset;

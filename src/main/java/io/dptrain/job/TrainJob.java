@@ -15,7 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import io.dptrain.engine.DivergenceCheck;
 import io.dptrain.engine.TrainingData;
-import io.dptrain.engine.Trainers;
+import io.dptrain.engine.spark.Trainers;
 import io.dptrain.engine.spark.SparkTrainer;
 import io.dptrain.report.ConsoleProgress;
 import io.dptrain.report.EpochEvaluation;

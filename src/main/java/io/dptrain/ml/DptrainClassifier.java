@@ -20,7 +20,7 @@ import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Vocabulary;
 import io.dptrain.engine.TrainingData;
-import io.dptrain.engine.Trainers;
+import io.dptrain.engine.spark.Trainers;
 import io.dptrain.report.EpochEvaluation;
 import io.dptrain.report.Evaluator;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainerListeners;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;

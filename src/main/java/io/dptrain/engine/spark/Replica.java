@@ -2,6 +2,7 @@ package io.dptrain.engine.spark;
 
 import io.dptrain.Seeds;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.Shard;
 import io.dptrain.model.Networks;
 import io.dptrain.model.SequenceOutputs;
 import org.deeplearning4j.nn.api.Updater;

@@ -1,6 +1,7 @@
 package io.dptrain.engine.spark;
 
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.Shard;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;

@@ -9,6 +9,7 @@ import io.dptrain.checkpoint.Checkpoint;
 import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.TrainerListeners;
 import io.dptrain.model.Networks;

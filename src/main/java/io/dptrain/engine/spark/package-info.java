@@ -13,10 +13,11 @@
  * </pre>
  *
  * Which side runs what: {@link io.dptrain.engine.spark.SparkTrainer} and
- * {@link io.dptrain.engine.spark.Shards} run on the driver; {@link io.dptrain.engine.spark.RoundTask},
+ * {@link io.dptrain.engine.Shards} run on the driver; {@link io.dptrain.engine.spark.RoundTask},
  * {@link io.dptrain.engine.spark.Replica} and {@link io.dptrain.engine.spark.ReplicaCache} on executors.
  * A {@link io.dptrain.engine.spark.SyncStrategy} has one method for each side. Replicas are a cache (kept per run),
  * never the truth: each round's state comes from the broadcast, so a task retried on a fresh
- * executor rebuilds its replica and computes the same result.
+ * executor rebuilds its replica and computes the same result. {@link io.dptrain.engine.spark.Trainers}
+ * picks the trainer {@code dptrain.engine.mode} names (the single-process reference or a Spark engine).
  */
 package io.dptrain.engine.spark;

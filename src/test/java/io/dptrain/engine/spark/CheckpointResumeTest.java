@@ -12,6 +12,7 @@ import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageTable;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;
 import org.apache.spark.api.java.JavaSparkContext;

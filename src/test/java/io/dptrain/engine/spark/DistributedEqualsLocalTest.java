@@ -9,6 +9,8 @@ import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.Fixtures;
 import io.dptrain.Seeds;
+import io.dptrain.engine.Shard;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.SingleProcessTrainer;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;

@@ -9,6 +9,7 @@ import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.LabeledImages;
+import io.dptrain.engine.Shard;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -8,6 +8,7 @@ import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.LabeledImages;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainingData;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -8,6 +8,8 @@ import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.TokenSequences;
 import io.dptrain.data.text.Vocabulary;
+import io.dptrain.engine.Shard;
+import io.dptrain.engine.Shards;
 import io.dptrain.engine.SingleProcessTrainer;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;

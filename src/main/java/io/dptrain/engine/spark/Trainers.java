@@ -1,9 +1,8 @@
-package io.dptrain.engine;
+package io.dptrain.engine.spark;
 
 import io.dptrain.Trainer;
 import io.dptrain.config.DptrainConfig;
-import io.dptrain.engine.spark.Dl4jSparkTrainer;
-import io.dptrain.engine.spark.SparkTrainer;
+import io.dptrain.engine.SingleProcessTrainer;
 import org.apache.spark.sql.SparkSession;
 
 /** Picks the trainer that {@code dptrain.engine.mode} names. */
@@ -11,6 +10,7 @@ public final class Trainers {
     private Trainers() {
     }
 
+    /** A new trainer for {@code config}: the single-process reference or one of the Spark engines. */
     public static Trainer create(SparkSession spark, DptrainConfig config) {
         return switch (config.engine().mode()) {
             case SINGLE_PROCESS -> new SingleProcessTrainer(config);

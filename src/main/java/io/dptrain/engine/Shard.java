@@ -1,4 +1,4 @@
-package io.dptrain.engine.spark;
+package io.dptrain.engine;
 
 import io.dptrain.data.ExampleSet;
 

@@ -1,4 +1,4 @@
-package io.dptrain.engine.spark;
+package io.dptrain.engine;
 
 import io.dptrain.data.ExampleCodec;
 import io.dptrain.data.Minibatches;
@@ -63,11 +63,13 @@ public final class Shards {
         return new Shards(shards, sizes);
     }
 
-    JavaRDD<Shard> rdd() {
+    /** The cached shards, one per partition (the round engines run one task per shard). */
+    public JavaRDD<Shard> rdd() {
         return rdd;
     }
 
-    long examples() {
+    /** Rows over all shards. */
+    public long examples() {
         long total = 0;
         for (int s : sizes) {
             total += s;
@@ -75,11 +77,13 @@ public final class Shards {
         return total;
     }
 
-    int count() {
+    /** How many shards (N). */
+    public int count() {
         return sizes.length;
     }
 
-    int maxBatches(int batchSize) {
+    /** Minibatches of {@code batchSize} in the largest shard: the rounds of an epoch. */
+    public int maxBatches(int batchSize) {
         int max = 0;
         for (int s : sizes) {
             max = Math.max(max, Minibatches.count(s, batchSize));
