@@ -3,6 +3,7 @@ package io.dptrain.cli;
 import io.dptrain.data.IdxReader;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
+import io.dptrain.data.InputTables;
 import io.dptrain.data.LabeledImages;
 import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.MailParser;
@@ -105,11 +106,7 @@ final class PrepareCommand implements Runnable {
                 throw new IllegalArgumentException("--format '" + format + "' is not allowed; allowed: csv, json, parquet");
             }
             SparkSession spark = SparkSessions.get("dptrain prepare table", common.master);
-            Dataset<Row> raw = switch (format) {
-                case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(input);
-                case "json" -> spark.read().json(input);
-                default -> spark.read().parquet(input);
-            };
+            Dataset<Row> raw = InputTables.read(spark, input, format, List.of("csv", "json", "parquet"), true);
             Dataset<Row> table = ImageTable.fromTable(raw, labelCol, pixelsCol, new ImageShape(height, width, channels, classes));
             ImageTable.writeParquet(table, out, common.overwrite);
             System.out.println("prepared " + spark.read().parquet(out).count() + " rows -> " + out);

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.dptrain.data.text.TextTable;
 import io.dptrain.data.text.Tokenizer;
+import io.dptrain.data.InputTables;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TokenCodec;
 import io.dptrain.data.text.Vocabulary;
@@ -190,19 +191,12 @@ public final class TextPredictor {
         Objects.requireNonNull(spark, "spark");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(format, "format");
-        String f = format.toLowerCase(Locale.ROOT);
-        if (!INPUT_FORMATS.contains(f)) {
+        if (!INPUT_FORMATS.contains(format.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("input format must be one of " + INPUT_FORMATS
                     + ", got '" + format + "'");
         }
         requireExists(path, spark.sparkContext().hadoopConfiguration());
-        return switch (f) {
-            case "csv" -> spark.read().option("header", "true").option("multiLine", "true")
-                    .option("escape", "\"").csv(path);
-            case "json" -> spark.read().json(path);
-            case "parquet" -> spark.read().parquet(path);
-            default -> spark.read().text(path).withColumnRenamed("value", TextTable.TEXT);
-        };
+        return InputTables.read(spark, path, format, INPUT_FORMATS, false);
     }
 
     /**

@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.dptrain.data.InputTables;
 import io.dptrain.io.AtomicOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -165,14 +166,7 @@ public final class TextTable {
         Objects.requireNonNull(spark, "spark");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(format, "format");
-        Dataset<Row> raw = switch (format.toLowerCase(Locale.ROOT)) {
-            case "csv" -> spark.read().option("header", "true").option("multiLine", "true")
-                    .option("escape", "\"").csv(path);
-            case "json" -> spark.read().json(path);
-            case "parquet" -> spark.read().parquet(path);
-            default -> throw new IllegalArgumentException("format must be one of " + FORMATS
-                    + ", got '" + format + "'");
-        };
+        Dataset<Row> raw = InputTables.read(spark, path, format, FORMATS, false);
         try {
             return fromTable(raw, textCol, labelCol);
         } catch (IllegalArgumentException e) {
