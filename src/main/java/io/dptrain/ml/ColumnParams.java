@@ -1,9 +1,12 @@
 package io.dptrain.ml;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -46,6 +49,21 @@ final class ColumnParams {
      * {@code input} with the output columns appended; an output column the input already has is an
      * error naming it, so the estimator fails before training as the model would after it.
      */
+    /**
+     * The columns a transform adds, in order: raw scores and probabilities (Vectors) unless their names are
+     * empty, then {@code prediction}.
+     */
+    static List<StructField> outputFields(String rawPredictionCol, String probabilityCol, StructField prediction) {
+        List<StructField> fields = new ArrayList<>();
+        for (String name : List.of(rawPredictionCol, probabilityCol)) {
+            if (!name.isEmpty()) {
+                fields.add(new StructField(name, SQLDataTypes.VectorType(), false, Metadata.empty()));
+            }
+        }
+        fields.add(prediction);
+        return fields;
+    }
+
     static StructType appendOutputs(StructType input, List<StructField> outputs) {
         List<String> present = Arrays.asList(input.fieldNames());
         StructType out = input;

@@ -252,18 +252,8 @@ public final class DptrainClassificationModel extends Model<DptrainClassificatio
 
     /** The columns transform adds: rawPrediction and probability unless their names are empty, then prediction. */
     private List<StructField> outputFields() {
-        List<StructField> fields = new ArrayList<>();
-        if (!getRawPredictionCol().isEmpty()) {
-            fields.add(new StructField(getRawPredictionCol(), SQLDataTypes.VectorType(), false,
-                    org.apache.spark.sql.types.Metadata.empty()));
-        }
-        if (!getProbabilityCol().isEmpty()) {
-            fields.add(new StructField(getProbabilityCol(), SQLDataTypes.VectorType(), false,
-                    org.apache.spark.sql.types.Metadata.empty()));
-        }
-        fields.add(NominalAttribute.defaultAttr().withName(getPredictionCol())
-                .withValues(classNames.toArray(new String[0])).toStructField());
-        return fields;
+        return ColumnParams.outputFields(getRawPredictionCol(), getProbabilityCol(), NominalAttribute.defaultAttr()
+                .withName(getPredictionCol()).withValues(classNames.toArray(new String[0])).toStructField());
     }
 
     private static String freshName(StructType schema) {

@@ -335,16 +335,9 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
             throw new IllegalArgumentException("label column '" + getLabelCol() + "' has type " + label.simpleString()
                     + "; allowed: a numeric column of class indices 0..K-1 (index string labels with StringIndexer)");
         }
-        List<StructField> outputs = new ArrayList<>();
-        for (Param<String> p : List.of(rawPredictionCol, probabilityCol)) {
-            if (!$(p).isEmpty()) {
-                outputs.add(new StructField($(p), org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false,
-                        org.apache.spark.sql.types.Metadata.empty()));
-            }
-        }
-        outputs.add(new StructField($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false,
-                org.apache.spark.sql.types.Metadata.empty()));
-        return ColumnParams.appendOutputs(schema, outputs);
+        return ColumnParams.appendOutputs(schema, ColumnParams.outputFields($(rawPredictionCol), $(probabilityCol),
+                new StructField($(predictionCol), org.apache.spark.sql.types.DataTypes.DoubleType, false,
+                        org.apache.spark.sql.types.Metadata.empty())));
     }
 
     @Override
@@ -353,23 +346,26 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         Dataset<Row> df = dataset.toDF();
         List<String> classNames = classNames(df);
         boolean text = ModelInput.field(df.schema(), getFeaturesCol()).dataType() instanceof StringType;
+        ImageShape shape = text ? null : imageShape(df.schema(), classNames.size());
+        // Checked before any pass over the data; the one source of every setting below (seed, lengths, sizes).
+        DptrainConfig conf = text ? configuration(List.of("data.classes=" + classNames.size()), true)
+                : configuration(List.of("data.height=" + shape.height(), "data.width=" + shape.width(),
+                        "data.channels=" + shape.channels(), "data.classes=" + shape.classes()), false);
         Dataset<Row> validation = validationData == null ? null : validationData.toDF();
         double fraction = (Double) $(validationFraction);
         if (fraction > 0) {
             if (validation != null) {
                 throw new IllegalArgumentException("set either validationData or validationFraction, not both");
             }
-            Dataset<Row>[] parts = df.randomSplit(new double[] {1 - fraction, fraction}, (Long) $(seed));
+            Dataset<Row>[] parts = df.randomSplit(new double[] {1 - fraction, fraction}, conf.train().seed());
             df = parts[0];
             validation = parts[1];
         }
-        return text ? fitText(df, validation, classNames) : fitImages(df, validation, classNames);
+        return text ? fitText(df, validation, classNames, conf) : fitImages(df, validation, classNames, shape, conf);
     }
 
-    private DptrainClassificationModel fitImages(Dataset<Row> df, Dataset<Row> validation, List<String> classNames) {
-        ImageShape shape = imageShape(df.schema(), classNames.size());
-        DptrainConfig conf = configuration(List.of("data.height=" + shape.height(), "data.width=" + shape.width(),
-                "data.channels=" + shape.channels(), "data.classes=" + shape.classes()), false);
+    private DptrainClassificationModel fitImages(Dataset<Row> df, Dataset<Row> validation, List<String> classNames,
+                                                 ImageShape shape, DptrainConfig conf) {
         double max = (Double) $(pixelMax);
         Dataset<Row> table = ImageTable.fromTable(df, getLabelCol(), getFeaturesCol(), shape, max);
         Dataset<Row> checkedValidation = validation == null ? null
@@ -377,12 +373,13 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         return train(conf, table, checkedValidation, new ModelInput.Images(shape, max), classNames);
     }
 
-    private DptrainClassificationModel fitText(Dataset<Row> df, Dataset<Row> validation, List<String> classNames) {
-        DptrainConfig conf = configuration(List.of("data.classes=" + classNames.size()), true);
+    private DptrainClassificationModel fitText(Dataset<Row> df, Dataset<Row> validation, List<String> classNames,
+                                               DptrainConfig conf) {
         CachedTexts texts = labelledTexts(df, classNames).persist();
         try {
-            int length = (Integer) $(maxLength);
-            Vocabulary vocabulary = Vocabulary.build(texts.texts(), (Integer) $(vocabularySize), (Integer) $(minCount));
+            // From the configuration, not the Params: data.max-length may also come from `config`.
+            int length = conf.data().maxLength();
+            Vocabulary vocabulary = Vocabulary.build(texts.texts(), conf.data().vocabularySize(), (Integer) $(minCount));
             TextTable.Prepared prepared = TextTable.prepare(texts.texts(), vocabulary, length);
             Dataset<Row> checkedValidation = validation == null ? null
                     : TextTable.prepare(labelledTexts(validation, classNames).texts(), vocabulary, length).table();

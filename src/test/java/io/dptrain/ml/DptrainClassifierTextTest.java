@@ -113,6 +113,21 @@ class DptrainClassifierTextTest extends LocalSparkTest {
     }
 
     @Test
+    void dataSettingsGivenOnlyInConfigShapeTheTexts() {
+        Dataset<Row> indexed = fitted.stages()[0].transform(mails);
+
+        DptrainClassificationModel model = new DptrainClassifier().setFeaturesCol("text").setLabelCol("labelIndex")
+                .setEpochs(1).setWorkers(2).setMinCount(1)
+                .setConfig("data { max-length = 30, vocabulary-size = 300 }\n"
+                        + "model.lstm { embedding-size = 8, hidden-size = 8 }\ntrain.progress-every = 0")
+                .fit(indexed);
+
+        ModelInput.Texts input = (ModelInput.Texts) model.input();
+        assertThat(input.shape().maxLength()).isEqualTo(30);
+        assertThat(input.vocabulary().size()).isLessThanOrEqualTo(300);
+    }
+
+    @Test
     void fitCountsNullTextsInsteadOfFailing() {
         Dataset<Row> withNull = mails.union(mails.limit(1).select(lit(null).cast("string").as("text"),
                 mails.col("label")));
