@@ -45,7 +45,7 @@ public record ModelPayload(byte[] model, ExampleCodec codec) implements Serializ
         return new ModelPayload(bytes.toByteArray(), codec);
     }
 
-    /** A fresh network from the bytes; networks are not thread-safe, so one per partition. */
+    /** A fresh network from the bytes; networks are not thread-safe, so one per concurrent task. */
     public MultiLayerNetwork restore() {
         try {
             return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model), false);

@@ -226,8 +226,8 @@ public final class TextPredictor {
         requireInputColumns(schema, textCol, labelCol);
         String tokensCol = freshName(schema, "tokens");
         Dataset<Row> words = input.select(col("*"), Tokenizer.tokens(column(textCol)).as(tokensCol));
-        Dataset<Row> ids = input.select(col("*"), TextTable.tokenIds(Tokenizer.tokens(column(textCol)), vocabulary,
-                maxLength).as(freshName(schema, "ids")));
+        Dataset<Row> ids = words.withColumn(freshName(schema, "ids"), TextTable.tokenIds(col(tokensCol), vocabulary,
+                maxLength)).drop(tokensCol);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SequenceShape shape = new SequenceShape(maxLength, vocabulary.size(), classNames, vocabulary.fingerprint());
