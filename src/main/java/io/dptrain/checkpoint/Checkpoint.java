@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.RunSchedule;
 import io.dptrain.json.Json;
 import io.dptrain.json.MetricsLines;
 import org.deeplearning4j.nn.api.Updater;
@@ -108,6 +109,27 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render the configuration as JSON", e);
         }
+    }
+
+    /**
+     * Continues {@code plan} from this checkpoint: checks that the run has the checkpointed run's layout,
+     * loads the state into {@code net} ({@link #restoreInto}) and returns the schedule that starts at the
+     * round after this one (after an epoch-end checkpoint: the next epoch's first round).
+     *
+     * @param source names the checkpoint in errors (its path)
+     */
+    public RunSchedule resume(MultiLayerNetwork net, RunPlan plan, String source) {
+        if (workers != plan.workers() || roundsPerEpoch != plan.roundsPerEpoch()) {
+            throw new IllegalArgumentException("checkpoint " + source + " was written by a run of " + workers
+                    + " workers and " + roundsPerEpoch + " rounds per epoch; this run has " + plan.workers() + " and "
+                    + plan.roundsPerEpoch() + ": set dptrain.engine.workers=" + workers + " and the same data");
+        }
+        if (round > plan.totalRounds()) {
+            throw new IllegalArgumentException("checkpoint " + source + " is after round " + round
+                    + ", beyond this run's " + plan.totalRounds() + " rounds");
+        }
+        restoreInto(net, source);
+        return new RunSchedule(plan, rounds);
     }
 
     /**

@@ -3,12 +3,16 @@ package io.dptrain.checkpoint;
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
 import io.dptrain.TrainingListener;
+import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.config.DptrainConfig;
+import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Writes a {@link Checkpoint} after every {@code everyRounds}-th round and after each epoch's last
@@ -35,6 +39,37 @@ public final class CheckpointListener implements TrainingListener {
         this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
         this.everyRounds = everyRounds;
         this.earlier = List.copyOf(earlier);
+    }
+
+    /**
+     * The checkpoint writer that {@code config} asks for ({@code dptrain.checkpoint.*}), or none when
+     * {@code dptrain.checkpoint.dir} is empty. The caller adds it to the trainer after its other
+     * listeners. Only the round engines (parameter and gradient averaging) can resume, so only they
+     * may write checkpoints.
+     *
+     * @param earlier metrics of the rounds a resumed run's checkpoint holds, else empty
+     */
+    public static Optional<CheckpointListener> forRun(DptrainConfig config, Configuration hadoop,
+                                                       List<RoundMetrics> earlier) {
+        if (!config.checkpoint().enabled()) {
+            return Optional.empty();
+        }
+        requireRoundEngine(config);
+        return Optional.of(new CheckpointListener(CheckpointStore.of(config.checkpoint(), hadoop),
+                Checkpoint.fingerprint(config), config.checkpoint().everyRounds(), earlier));
+    }
+
+    /**
+     * Fails unless {@code dptrain.engine.mode} is one of the round engines, the only ones that write
+     * checkpoints and resume from them.
+     */
+    public static void requireRoundEngine(DptrainConfig config) {
+        EngineMode mode = config.engine().mode();
+        if (mode != EngineMode.PARAMETER_AVERAGING && mode != EngineMode.GRADIENT_AVERAGING) {
+            throw new IllegalArgumentException("dptrain.engine.mode = '" + mode.configName() + "' does not support "
+                    + "checkpoints or --resume; only parameter-averaging and gradient-averaging do: leave "
+                    + "dptrain.checkpoint.dir empty or choose one of those modes");
+        }
     }
 
     @Override

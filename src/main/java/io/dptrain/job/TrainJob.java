@@ -3,8 +3,8 @@ package io.dptrain.job;
 import io.dptrain.Trainer;
 import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
+import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.checkpoint.CheckpointStore;
-import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.text.SequenceShape;
 import io.dptrain.data.text.TextTable;
@@ -33,6 +33,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -80,10 +81,15 @@ public final class TrainJob {
                               long start) {
         DptrainConfig.Data data = config.data();
         EpochEvaluation epochs = new EpochEvaluation(evaluator);
-        Trainer trainer = trainer(spark, config, resume)
+        Checkpoint from = resume ? newestCheckpoint(spark, config) : null;
+        Trainer trainer = (from == null ? Trainers.create(spark, config)
+                : new SparkTrainer(spark, config).resumeFrom(from, checkpointPath(spark, config, from)))
                 .addListener(new DivergenceCheck())
                 .addListener(new ConsoleProgress(config.train().progressEvery()))
                 .addListener(epochs);
+        // Last: a round the divergence check rejects is never saved.
+        CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(),
+                from == null ? List.of() : from.rounds()).ifPresent(trainer::addListener);
         Dataset<Row> trainTable = TrainingData.read(spark, data.train());
         Map<String, String> extraFiles = new LinkedHashMap<>(
                 TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of());
@@ -103,25 +109,20 @@ public final class TrainJob {
         return new Result(provenance, training);
     }
 
-    /** The configured trainer; checkpoints and resume only for the round engines. */
-    private static Trainer trainer(SparkSession spark, DptrainConfig config, boolean resume) {
-        EngineMode mode = config.engine().mode();
-        boolean roundEngine = mode == EngineMode.PARAMETER_AVERAGING || mode == EngineMode.GRADIENT_AVERAGING;
-        if (!roundEngine && (config.checkpoint().enabled() || resume)) {
-            throw new IllegalArgumentException("dptrain.engine.mode = '" + mode.configName() + "' does not support "
-                    + "checkpoints or --resume; only parameter-averaging and gradient-averaging do: leave "
-                    + "dptrain.checkpoint.dir empty or choose one of those modes");
-        }
-        if (!resume) {
-            return Trainers.create(spark, config);
-        }
+    /** The newest valid checkpoint of {@code dptrain.checkpoint.dir} to resume from. */
+    private static Checkpoint newestCheckpoint(SparkSession spark, DptrainConfig config) {
+        CheckpointListener.requireRoundEngine(config);
         if (!config.checkpoint().enabled()) {
             throw new IllegalArgumentException("--resume needs dptrain.checkpoint.dir: the folder of the checkpoints "
                     + "to continue from");
         }
         CheckpointStore store = CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration());
-        Checkpoint checkpoint = store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
-        return new SparkTrainer(spark, config).resumeFrom(checkpoint, store.path(checkpoint.round()).toString());
+        return store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
+    }
+
+    private static String checkpointPath(SparkSession spark, DptrainConfig config, Checkpoint checkpoint) {
+        return CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration())
+                .path(checkpoint.round()).toString();
     }
 
     /** metrics.jsonl: every round of the run, those before a resume included. */

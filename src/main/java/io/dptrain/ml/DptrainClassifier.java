@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.when;
 import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
+import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
@@ -401,6 +402,8 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         if (epochs != null) {
             trainer.addListener(epochs);
         }
+        CheckpointListener.forRun(conf, table.sparkSession().sparkContext().hadoopConfiguration(), List.of())
+                .ifPresent(trainer::addListener);
         long start = System.currentTimeMillis();
         try {
             TrainingResult result = trainer.fit(table);

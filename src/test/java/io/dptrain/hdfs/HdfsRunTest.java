@@ -5,6 +5,7 @@ import io.dptrain.RunPlan;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
+import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.cli.CommandOutcome;
 import io.dptrain.job.TrainJob;
@@ -176,6 +177,8 @@ class HdfsRunTest {
         DptrainConfig config = config(settings, "output.dir=" + hdfs.path("/runs/resumed"),
                 "checkpoint.dir=" + checkpoints);
         assertThatThrownBy(() -> new SparkTrainer(spark, config).addListener(stopAt(26))
+                .addListener(CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(), List.of())
+                        .orElseThrow())
                 .fit(TrainingData.read(spark, trainTable))).hasMessageContaining("stopped in round 26");
         CheckpointStore store = store(checkpoints, 2);
         assertThat(store.list()).extracting(Path::getName).containsExactly("ckpt-00000024.bin", "ckpt-00000021.bin");

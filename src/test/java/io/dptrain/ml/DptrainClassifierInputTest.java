@@ -330,6 +330,23 @@ class DptrainClassifierInputTest extends LocalSparkTest {
     }
 
     @Test
+    void checkpointSettingsInConfigWriteCheckpointsAsTrainDoes() throws Exception {
+        Path dir = tmp.resolve("fit-checkpoints");
+        tiny().setFeaturesCol("pixels").setImageHeight(28).setImageWidth(28).setNumClasses(10)
+                .setConfig(TINY + "\ncheckpoint.dir = \"" + dir + "\"\ncheckpoint.keep = 10").fit(fixtureRows(48));
+
+        // 2 workers x 24 rows, batch 8: 3 batches, one round of parameter averaging (default k = 5) in the epoch
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")))
+                    .containsExactly("ckpt-00000001.bin");
+        }
+        assertThatThrownBy(() -> tiny().setEngineMode("single-process").setFeaturesCol("pixels").setImageHeight(28)
+                .setImageWidth(28).setNumClasses(10).setConfig(TINY + "\ncheckpoint.dir = \"" + dir + "\"")
+                .fit(fixtureRows(48)))
+                .hasMessageContaining("dptrain.engine.mode = 'single-process' does not support checkpoints");
+    }
+
+    @Test
     void aBadTypedSettingFailsWithTheConfigKeyAndWhatIsAllowed() {
         assertThatThrownBy(() -> new DptrainClassifier().setEpochs(0))
                 .isInstanceOf(IllegalArgumentException.class)

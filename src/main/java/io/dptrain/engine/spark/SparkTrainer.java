@@ -6,9 +6,9 @@ import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
-import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.engine.RunSchedule;
 import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.TrainerListeners;
@@ -34,15 +34,15 @@ import java.util.UUID;
  * <pre>{@code
  * TrainingResult result = new SparkTrainer(spark, config).addListener(new ConsoleProgress(50)).fit(table);
  * }</pre>
- * With {@code dptrain.checkpoint.dir} set, a {@link CheckpointListener} (added after the caller's
- * listeners) writes checkpoints; {@link #resumeFrom} continues a run from one.
+ * Checkpoints are written by a listener the caller adds (io.dptrain.checkpoint.CheckpointListener,
+ * after its other listeners); {@link #resumeFrom} continues a run from one.
  */
 public final class SparkTrainer implements Trainer {
     private final SparkSession spark;
     private final DptrainConfig config;
     private final TrainerListeners listeners = new TrainerListeners();
     private Checkpoint resume;
-    private String resumeSource;
+    private String resumeSource; // the checkpoint's path, for errors
 
     public SparkTrainer(SparkSession spark, DptrainConfig config) {
         this.spark = Objects.requireNonNull(spark, "spark");
@@ -110,77 +110,44 @@ public final class SparkTrainer implements Trainer {
         MultiLayerNetwork net = Networks.create(config);
         RunPlan plan = new RunPlan(config.engine().mode().configName(), shards.count(), config.train().epochs(),
                 strategy.roundsPerEpoch(shards.maxBatches(config.train().batchSize())), shards.examples());
-        List<RoundMetrics> rounds = new ArrayList<>(plan.totalRounds());
-        int done = restore(net, plan, rounds);
-        TrainingListener all = withCheckpoints(jsc, rounds);
-        all.onStart(plan);
+        RunSchedule schedule = resume == null ? RunSchedule.start(plan) : resume.resume(net, plan, resumeSource);
+        if (resume != null) {
+            LoggerFactory.getLogger(SparkTrainer.class).info("resuming after round {} (epoch {}) from {}",
+                    resume.round(), resume.epoch(), resumeSource);
+        }
+        List<RoundMetrics> rounds = new ArrayList<>(schedule.completed());
+        listeners.onStart(plan);
         long start = System.currentTimeMillis();
         try {
-            int firstEpoch = done / plan.roundsPerEpoch() + 1;
-            for (int epoch = firstEpoch; epoch <= plan.epochs(); epoch++) {
-                for (int r = epoch == firstEpoch ? done % plan.roundsPerEpoch() : 0; r < plan.roundsPerEpoch(); r++) {
-                    RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, rounds.size() + 1, epoch, r);
-                    rounds.add(m);
-                    all.onRound(m, net);
+            for (RunSchedule.Slot slot : schedule.remaining()) {
+                RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, slot);
+                rounds.add(m);
+                listeners.onRound(m, net);
+                if (slot.endsEpoch()) {
+                    listeners.onEpochEnd(slot.epoch(), net);
                 }
-                all.onEpochEnd(epoch, net);
             }
         } catch (RuntimeException e) {
-            all.onEnd(null);
+            listeners.onEnd(null);
             throw e;
         }
-        long earlierMs = rounds.subList(0, done).stream().mapToLong(RoundMetrics::roundMs).sum();
-        TrainingResult result = new TrainingResult(net, plan, rounds, earlierMs + System.currentTimeMillis() - start);
-        all.onEnd(result);
+        TrainingResult result = new TrainingResult(net, plan, rounds,
+                schedule.completedMillis() + System.currentTimeMillis() - start);
+        listeners.onEnd(result);
         return result;
     }
 
-    /**
-     * Loads the checkpoint to resume from, if any, and returns the rounds it completed (else 0). Its
-     * rounds' metrics lead the result's, and their round times count in its training time.
-     */
-    private int restore(MultiLayerNetwork net, RunPlan plan, List<RoundMetrics> rounds) {
-        if (resume == null) {
-            return 0;
-        }
-        if (resume.workers() != plan.workers() || resume.roundsPerEpoch() != plan.roundsPerEpoch()) {
-            throw new IllegalArgumentException("checkpoint " + resumeSource + " was written by a run of "
-                    + resume.workers() + " workers and " + resume.roundsPerEpoch() + " rounds per epoch; this run has "
-                    + plan.workers() + " and " + plan.roundsPerEpoch() + ": set dptrain.engine.workers="
-                    + resume.workers() + " and the same data");
-        }
-        if (resume.round() > plan.totalRounds()) {
-            throw new IllegalArgumentException("checkpoint " + resumeSource + " is after round " + resume.round()
-                    + ", beyond this run's " + plan.totalRounds() + " rounds");
-        }
-        resume.restoreInto(net, resumeSource);
-        rounds.addAll(resume.rounds());
-        LoggerFactory.getLogger(SparkTrainer.class).info("resuming after round {} (epoch {}) from {}",
-                resume.round(), resume.epoch(), resumeSource);
-        return resume.round();
-    }
-
-    /** The caller's listeners, then the checkpoint writer when {@code dptrain.checkpoint.dir} is set. */
-    private TrainingListener withCheckpoints(JavaSparkContext jsc, List<RoundMetrics> earlier) {
-        if (!config.checkpoint().enabled()) {
-            return listeners;
-        }
-        TrainerListeners all = new TrainerListeners();
-        all.add(listeners);
-        all.add(new CheckpointListener(CheckpointStore.of(config.checkpoint(), jsc.hadoopConfiguration()),
-                Checkpoint.fingerprint(config), config.checkpoint().everyRounds(), earlier));
-        return all;
-    }
-
     private RoundMetrics round(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId,
-                               MultiLayerNetwork net, RunPlan plan, int round, int epoch, int roundInEpoch) {
+                               MultiLayerNetwork net, RunPlan plan, RunSchedule.Slot slot) {
+        int round = slot.round();
+        int epoch = slot.epoch();
         long t0 = System.nanoTime();
         ModelState state = strategy.state(net);
         Broadcast<ModelState> broadcast = jsc.broadcast(state);
         long t1 = System.nanoTime();
         jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
         RoundSum sum = shards.rdd()
-                .mapPartitionsWithIndex(new RoundTask(runId, config, strategy, broadcast, epoch, roundInEpoch), true)
+                .mapPartitionsWithIndex(new RoundTask(runId, config, strategy, broadcast, epoch, slot.inEpoch()), true)
                 .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
         // As on the replicas: the updater's per-epoch learning-rate schedule reads it (gradient averaging steps here).

@@ -5,6 +5,7 @@ import io.dptrain.RoundMetrics;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
 import io.dptrain.checkpoint.Checkpoint;
+import io.dptrain.checkpoint.CheckpointListener;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.job.TrainJob;
@@ -67,6 +68,14 @@ class CheckpointResumeTest extends LocalSparkTest {
     }
 
     private static TrainingResult train(SparkTrainer trainer, DptrainConfig config, Shards shards) {
+        return train(trainer, config, shards, List.of());
+    }
+
+    /** As the job does: the checkpoint writer (when the config has a folder) after the test's listeners. */
+    private static TrainingResult train(SparkTrainer trainer, DptrainConfig config, Shards shards,
+                                        List<RoundMetrics> earlier) {
+        CheckpointListener.forRun(config, spark().sparkContext().hadoopConfiguration(), earlier)
+                .ifPresent(trainer::addListener);
         return trainer.train(JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config),
                 shards, "test-" + System.nanoTime());
     }
@@ -120,7 +129,7 @@ class CheckpointResumeTest extends LocalSparkTest {
                         public void onEpochEnd(int epoch, MultiLayerNetwork model) {
                             epochEnds.add(epoch);
                         }
-                    }), config, shards);
+                    }), config, shards, checkpoint.rounds());
 
             int total = clean.rounds().size();
             assertThat(resumedRounds).first().isEqualTo(resumedAfter + 1);
