@@ -2,6 +2,7 @@ package io.dptrain;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Trains a network on a prepared table (label int, pixels binary; see io.dptrain.data.ImageTable).
@@ -14,4 +15,12 @@ public interface Trainer {
 
     /** Trains on {@code train} and returns the model with the metrics of every round. */
     TrainingResult fit(Dataset<Row> train);
+
+    /**
+     * State the trainer keeps outside the network that continuing the run needs (parameter averaging's
+     * outer momentum buffer), as of the last round; null if none. Checkpoints hold it next to the network.
+     */
+    default INDArray engineState() {
+        return null;
+    }
 }

@@ -47,7 +47,8 @@ import java.util.List;
  * version ({@value #VERSION}), a long payload length, the payload, and the SHA-256 of the payload.
  * Payload: the fingerprint (UTF), ints round, workers, rounds per epoch, iteration, epoch count, the
  * parameters and the updater state as vectors (byte type: 0 absent, 1 float, 2 double; int length;
- * the values), and the metrics as UTF-8 JSON lines (int byte length, bytes) in the encoding of
+ * the values), then (version 2) the engine state as a vector (parameter averaging's outer momentum
+ * buffer; type 0 when absent), and the metrics as UTF-8 JSON lines (int byte length, bytes) in the encoding of
  * metrics.jsonl ({@link MetricsLines}).
  *
  * @param fingerprint    {@link #fingerprint(DptrainConfig)} of the run's configuration
@@ -58,12 +59,14 @@ import java.util.List;
  * @param epochCount     DL4J's epoch count of the driver network
  * @param params         flat parameters (float or double)
  * @param updaterState   flat updater state, or null
+ * @param engineState    state the trainer keeps beyond the network (io.dptrain.Trainer#engineState), or null
  * @param rounds         metrics of rounds 1..round
  */
 public record Checkpoint(String fingerprint, int round, int workers, int roundsPerEpoch, int iteration,
-                         int epochCount, INDArray params, INDArray updaterState, List<RoundMetrics> rounds) {
-    /** Format version this code writes and reads. */
-    public static final int VERSION = 1;
+                         int epochCount, INDArray params, INDArray updaterState, INDArray engineState,
+                         List<RoundMetrics> rounds) {
+    /** Format version this code writes; it also reads version 1 (no engine state). */
+    public static final int VERSION = 2;
     private static final byte[] MAGIC = "DPTRCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER = MAGIC.length + 4 + 8;
     private static final int DIGEST = 32;
@@ -78,11 +81,17 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
 
     /** A copy of the driver network's state after {@code rounds.size()} rounds of {@code plan}. */
     public static Checkpoint of(MultiLayerNetwork net, String fingerprint, RunPlan plan, List<RoundMetrics> rounds) {
+        return of(net, null, fingerprint, plan, rounds);
+    }
+
+    /** The same with the trainer's engine state (copied; null: none). */
+    public static Checkpoint of(MultiLayerNetwork net, INDArray engineState, String fingerprint, RunPlan plan,
+                                List<RoundMetrics> rounds) {
         Updater updater = net.getUpdater(true);
         INDArray state = updater == null ? null : updater.getStateViewArray();
         return new Checkpoint(fingerprint, rounds.size(), plan.workers(), plan.roundsPerEpoch(),
                 net.getIterationCount(), net.getEpochCount(), net.params().dup(),
-                state == null ? null : state.dup(), rounds);
+                state == null ? null : state.dup(), engineState == null ? null : engineState.dup(), rounds);
     }
 
     /** The 1-based epoch of the last completed round. */
@@ -169,6 +178,7 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
             }
             writeVector(out, params);
             writeVector(out, updaterState);
+            writeVector(out, engineState);
             byte[] metrics = MetricsLines.write(rounds).getBytes(StandardCharsets.UTF_8);
             out.writeInt(metrics.length);
             out.write(metrics);
@@ -198,9 +208,9 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
         ByteBuffer file = ByteBuffer.wrap(bytes);
         file.position(MAGIC.length);
         int version = file.getInt();
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IllegalArgumentException("checkpoint " + source + " has format version " + version
-                    + "; this dptrain reads version " + VERSION);
+                    + "; this dptrain reads versions 1 and " + VERSION);
         }
         long length = file.getLong();
         if (length != bytes.length - HEADER - DIGEST) {
@@ -213,14 +223,14 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
                     + "payload does not match");
         }
         try {
-            return decode(new DataInputStream(new ByteArrayInputStream(body)), body.length);
+            return decode(new DataInputStream(new ByteArrayInputStream(body)), body.length, version);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("checkpoint " + source + " has a malformed payload: " + e.getMessage(),
                     e);
         }
     }
 
-    private static Checkpoint decode(DataInputStream in, int size) throws IOException {
+    private static Checkpoint decode(DataInputStream in, int size, int version) throws IOException {
         String fingerprint = in.readUTF();
         int round = in.readInt();
         int workers = in.readInt();
@@ -236,6 +246,7 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
             throw new IOException("no parameters");
         }
         INDArray updaterState = readVector(in, size);
+        INDArray engineState = version >= 2 ? readVector(in, size) : null;
         int metricsLength = in.readInt();
         if (metricsLength < 0 || metricsLength > size) {
             throw new EOFException("metrics length " + metricsLength + " out of range");
@@ -246,7 +257,7 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
         }
         List<RoundMetrics> rounds = MetricsLines.read(new String(metrics, StandardCharsets.UTF_8), "the metrics block");
         return new Checkpoint(fingerprint, round, workers, roundsPerEpoch, iteration, epochCount, params,
-                updaterState, rounds);
+                updaterState, engineState, rounds);
     }
 
     private static void writeVector(DataOutputStream out, INDArray vector) throws IOException {

@@ -2,17 +2,20 @@ package io.dptrain.checkpoint;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
+import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.DptrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Writes a {@link Checkpoint} after every {@code everyRounds}-th round and after each epoch's last
@@ -25,6 +28,7 @@ public final class CheckpointListener implements TrainingListener {
     private final String fingerprint;
     private final int everyRounds;
     private final List<RoundMetrics> earlier;
+    private final Supplier<INDArray> engineState;
     private final List<RoundMetrics> rounds = new ArrayList<>();
     private RunPlan plan;
 
@@ -32,6 +36,15 @@ public final class CheckpointListener implements TrainingListener {
      * @param earlier metrics of the rounds before this run's first (a resumed run's checkpoint), else empty
      */
     public CheckpointListener(CheckpointStore store, String fingerprint, int everyRounds, List<RoundMetrics> earlier) {
+        this(store, fingerprint, everyRounds, earlier, () -> null);
+    }
+
+    /**
+     * @param earlier     metrics of the rounds before this run's first (a resumed run's checkpoint), else empty
+     * @param engineState the trainer's state beyond the network at each write (io.dptrain.Trainer#engineState)
+     */
+    public CheckpointListener(CheckpointStore store, String fingerprint, int everyRounds, List<RoundMetrics> earlier,
+                              Supplier<INDArray> engineState) {
         if (everyRounds < 1) {
             throw new IllegalArgumentException("dptrain.checkpoint.every-rounds must be >= 1, got " + everyRounds);
         }
@@ -39,6 +52,7 @@ public final class CheckpointListener implements TrainingListener {
         this.fingerprint = Objects.requireNonNull(fingerprint, "fingerprint");
         this.everyRounds = everyRounds;
         this.earlier = List.copyOf(earlier);
+        this.engineState = Objects.requireNonNull(engineState, "engineState");
     }
 
     /**
@@ -48,15 +62,16 @@ public final class CheckpointListener implements TrainingListener {
      * may write checkpoints.
      *
      * @param earlier metrics of the rounds a resumed run's checkpoint holds, else empty
+     * @param trainer the trainer it is added to (its engine state goes into each checkpoint)
      */
     public static Optional<CheckpointListener> forRun(DptrainConfig config, Configuration hadoop,
-                                                       List<RoundMetrics> earlier) {
+                                                       List<RoundMetrics> earlier, Trainer trainer) {
         if (!config.checkpoint().enabled()) {
             return Optional.empty();
         }
         requireRoundEngine(config);
         return Optional.of(new CheckpointListener(CheckpointStore.of(config.checkpoint(), hadoop),
-                Checkpoint.fingerprint(config), config.checkpoint().everyRounds(), earlier));
+                Checkpoint.fingerprint(config), config.checkpoint().everyRounds(), earlier, trainer::engineState));
     }
 
     /**
@@ -94,7 +109,7 @@ public final class CheckpointListener implements TrainingListener {
     }
 
     private void write(MultiLayerNetwork model) {
-        var path = store.write(Checkpoint.of(model, fingerprint, plan, rounds));
+        var path = store.write(Checkpoint.of(model, engineState.get(), fingerprint, plan, rounds));
         LoggerFactory.getLogger(CheckpointListener.class).info("checkpoint after round {}: {}", rounds.size(), path);
     }
 }

@@ -59,4 +59,19 @@ public final class Choices {
     public enum EngineMode implements Named {
         PARAMETER_AVERAGING, GRADIENT_AVERAGING, SINGLE_PROCESS, DL4J_SPARK
     }
+
+    /** Parameter averaging: the driver's outer step on the averaged delta (SlowMo, DiLoCo). */
+    public enum OuterOptimizer implements Named {
+        NONE, MOMENTUM, NESTEROV
+    }
+
+    /** The number format of what replicas send each round (parameter deltas or gradients). */
+    public enum Exchange implements Named {
+        FLOAT32, FLOAT16, BFLOAT16
+    }
+
+    /** How gradient averaging's learning rate follows the number of workers (its batch is N times larger). */
+    public enum LearningRateScaling implements Named {
+        NONE, LINEAR, SQRT
+    }
 }

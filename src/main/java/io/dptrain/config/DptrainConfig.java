@@ -5,6 +5,9 @@ import com.typesafe.config.Config;
 import io.dptrain.config.Choices.Activation;
 import io.dptrain.config.Choices.Clipping;
 import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.config.Choices.Exchange;
+import io.dptrain.config.Choices.LearningRateScaling;
+import io.dptrain.config.Choices.OuterOptimizer;
 import io.dptrain.config.Choices.Loss;
 import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.Preset;
@@ -33,7 +36,9 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
 
     /**
      * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
-     * gradient averaging (one gradient, one step per round) cannot reproduce and dl4j-spark is not checked for.
+     * gradient averaging (one gradient, one step per round) cannot reproduce and dl4j-spark is not checked for;
+     * the outer optimizer is parameter averaging's, the exchange format the round engines', and learning-rate
+     * scaling gradient averaging's with a known number of workers.
      */
     public DptrainConfig {
         int tbptt = model.tbpttLength();
@@ -42,6 +47,29 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     + model.tbpttKey() + " = " + tbptt + "; allowed: parameter-averaging or single-process (truncated "
                     + "BPTT takes one updater step per segment, gradient averaging one per round), or set "
                     + model.tbpttKey() + " = 0");
+        }
+        EngineMode mode = engine.mode();
+        if (engine.outer().optimizer() != OuterOptimizer.NONE && mode != EngineMode.PARAMETER_AVERAGING) {
+            throw new ConfigException("dptrain.engine.outer.optimizer = " + engine.outer().optimizer().configName()
+                    + " is not allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: none, or "
+                    + "engine.mode = parameter-averaging (the outer step acts on the averaged parameter delta)");
+        }
+        boolean roundEngine = mode == EngineMode.PARAMETER_AVERAGING || mode == EngineMode.GRADIENT_AVERAGING;
+        if (engine.exchange() != Exchange.FLOAT32 && !roundEngine) {
+            throw new ConfigException("dptrain.engine.exchange = " + engine.exchange().configName() + " is not "
+                    + "allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: float32, or "
+                    + "engine.mode = parameter-averaging or gradient-averaging");
+        }
+        if (train.timeBudgetSeconds() > 0 && mode == EngineMode.DL4J_SPARK) {
+            throw new ConfigException("dptrain.train.time-budget-seconds = " + train.timeBudgetSeconds()
+                    + " is not allowed with dptrain.engine.mode = dl4j-spark; allowed: 0 (no budget), or another mode");
+        }
+        if (train.learningRateScaling() != LearningRateScaling.NONE
+                && (mode != EngineMode.GRADIENT_AVERAGING || engine.workers() < 1)) {
+            throw new ConfigException("dptrain.train.learning-rate-scaling = "
+                    + train.learningRateScaling().configName() + " needs dptrain.engine.mode = gradient-averaging "
+                    + "and dptrain.engine.workers >= 1 (it multiplies the rate by a function of the workers); got "
+                    + mode.configName() + " with " + engine.workers() + " workers");
         }
     }
 
@@ -227,8 +255,15 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /** Optimization: epochs, batch size, updater, regularization, clipping, loss and seed. */
     public record Training(int epochs, int batchSize, Updater updater, double learningRate,
                            double learningRateDecay, double momentum, double l2, Clipping gradientClipping,
-                           double gradientClippingThreshold, Loss loss, long seed, int progressEvery) implements Serializable {
+                           double gradientClippingThreshold, Loss loss, long seed, int progressEvery,
+                           int warmupRounds, LearningRateScaling learningRateScaling, double timeBudgetSeconds)
+            implements Serializable {
         public Training {
+            Check.atLeast("dptrain.train.warmup-rounds", warmupRounds, 0);
+            if (!(timeBudgetSeconds >= 0 && Double.isFinite(timeBudgetSeconds))) {
+                throw new ConfigException("dptrain.train.time-budget-seconds = " + timeBudgetSeconds
+                        + " is not allowed; allowed: >= 0 (0 = no budget)");
+            }
             Check.atLeast("dptrain.train.epochs", epochs, 1);
             Check.atLeast("dptrain.train.batch-size", batchSize, 1);
             Check.positive("dptrain.train.learning-rate", learningRate);
@@ -250,7 +285,9 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     Check.oneOf("dptrain.train.gradient-clipping", c.getString("gradient-clipping"), Clipping.class),
                     c.getDouble("gradient-clipping-threshold"),
                     Check.oneOf("dptrain.train.loss", c.getString("loss"), Loss.class),
-                    c.getLong("seed"), c.getInt("progress-every"));
+                    c.getLong("seed"), c.getInt("progress-every"), c.getInt("warmup-rounds"),
+                    Check.oneOf("dptrain.train.learning-rate-scaling", c.getString("learning-rate-scaling"),
+                            LearningRateScaling.class), c.getDouble("time-budget-seconds"));
         }
     }
 
@@ -263,20 +300,50 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      *                         steps amortize communication but let replicas drift apart
      * @param updaterState     parameter averaging: average the updater state or keep it per replica
      * @param aggregationDepth treeAggregate depth; deeper trees relieve the driver with many workers
+     * @param outer            parameter averaging: the driver's outer step on the averaged delta
+     * @param exchange         the number format replicas send their deltas or gradients in
      */
     public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
-                         int aggregationDepth) implements Serializable {
+                         int aggregationDepth, Outer outer, Exchange exchange) implements Serializable {
         public Engine {
             Check.atLeast("dptrain.engine.workers", workers, 0);
             Check.atLeast("dptrain.engine.local-steps", localSteps, 1);
             Check.atLeast("dptrain.engine.aggregation-depth", aggregationDepth, 1);
+            java.util.Objects.requireNonNull(outer, "outer");
+            java.util.Objects.requireNonNull(exchange, "exchange");
         }
 
         static Engine from(Config c) {
             return new Engine(Check.oneOf("dptrain.engine.mode", c.getString("mode"), EngineMode.class),
                     c.getInt("workers"), c.getInt("local-steps"),
                     Check.oneOf("dptrain.engine.updater-state", c.getString("updater-state"), UpdaterState.class),
-                    c.getInt("aggregation-depth"));
+                    c.getInt("aggregation-depth"), Outer.from(c.getConfig("outer")),
+                    Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class));
+        }
+    }
+
+    /**
+     * The outer optimizer of parameter averaging (SlowMo, Wang et al. 2019; DiLoCo, Douillard et al.
+     * 2023): the averaged delta {@code Δ = θ − mean(θ_replicas)} is a pseudo-gradient and the driver
+     * steps {@code m ← μ·m + Δ; θ ← θ − η·m} (momentum) or {@code θ ← θ − η·(Δ + μ·m)} (nesterov).
+     * {@code none}, or η = 1 with μ = 0, is plain averaging.
+     *
+     * @param optimizer    none, momentum or nesterov
+     * @param learningRate η, > 0
+     * @param momentum     μ, in [0, 1)
+     */
+    public record Outer(OuterOptimizer optimizer, double learningRate, double momentum) implements Serializable {
+        public Outer {
+            Check.positive("dptrain.engine.outer.learning-rate", learningRate);
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new ConfigException("dptrain.engine.outer.momentum = " + momentum
+                        + " is not allowed; allowed: >= 0 and < 1");
+            }
+        }
+
+        static Outer from(Config c) {
+            return new Outer(Check.oneOf("dptrain.engine.outer.optimizer", c.getString("optimizer"),
+                    OuterOptimizer.class), c.getDouble("learning-rate"), c.getDouble("momentum"));
         }
     }
 

@@ -60,8 +60,9 @@ public final class SingleProcessTrainer implements Trainer {
         List<RoundMetrics> rounds = new ArrayList<>(plan.totalRounds());
         listeners.onStart(plan);
         long start = System.currentTimeMillis();
+        TimeBudget budget = new TimeBudget(config.train(), 0);
         try {
-            for (int epoch = 1; epoch <= plan.epochs(); epoch++) {
+            for (int epoch = 1; epoch <= plan.epochs() && !budget.spent(rounds.size()); epoch++) {
                 net.setEpochCount(epoch - 1); // as the replicas do: only schedules read it
                 int[] order = Seeds.permutation(batches.size(), Seeds.derive(config.train().seed(), "epoch-order", epoch));
                 for (int b : order) {
@@ -73,6 +74,9 @@ public final class SingleProcessTrainer implements Trainer {
                             ms, ms, 0, 0, 0, 0, 0, ms);
                     rounds.add(m);
                     listeners.onRound(m, net);
+                    if (budget.spent(m.round())) {
+                        break;
+                    }
                 }
                 listeners.onEpochEnd(epoch, net);
             }

@@ -89,7 +89,7 @@ public final class TrainJob {
                 .addListener(epochs);
         // Last: a round the divergence check rejects is never saved.
         CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(),
-                from == null ? List.of() : from.rounds()).ifPresent(trainer::addListener);
+                from == null ? List.of() : from.rounds(), trainer).ifPresent(trainer::addListener);
         Dataset<Row> trainTable = TrainingData.read(spark, data.train());
         Map<String, String> extraFiles = new LinkedHashMap<>(
                 TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of());

@@ -402,7 +402,7 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         if (epochs != null) {
             trainer.addListener(epochs);
         }
-        CheckpointListener.forRun(conf, table.sparkSession().sparkContext().hadoopConfiguration(), List.of())
+        CheckpointListener.forRun(conf, table.sparkSession().sparkContext().hadoopConfiguration(), List.of(), trainer)
                 .ifPresent(trainer::addListener);
         long start = System.currentTimeMillis();
         try {

@@ -35,9 +35,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
@@ -91,7 +89,7 @@ public final class Networks {
         NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder()
                 .seed(train.seed())
                 .dataType(dataType)
-                .updater(updater(train))
+                .updater(updater(config))
                 .gradientNormalization(clipping(train.gradientClipping()))
                 .gradientNormalizationThreshold(train.gradientClippingThreshold());
         if (train.l2() > 0) {
@@ -274,22 +272,34 @@ public final class Networks {
     }
 
     /**
-     * The updater; with a learning-rate decay below 1 its rate is {@code learning-rate * decay^(epoch - 1)}, read
-     * from the network's epoch counter, which every engine sets at each epoch (so they all decay alike).
+     * The updater. Its rate is {@code learning-rate}, times the workers (linear) or their square root
+     * (sqrt) under gradient averaging's {@code learning-rate-scaling}; with a decay below 1 or a warm-up
+     * it follows {@link RateSchedule}: {@code rate * decay^(epoch - 1)}, read from the network's epoch
+     * counter, which every engine sets at each epoch (so they all decay alike), ramped over
+     * {@code warmup-rounds} rounds, which are {@code local-steps} updater steps each in parameter averaging.
      */
-    private static IUpdater updater(DptrainConfig.Training train) {
-        if (train.learningRateDecay() == 1) {
+    static IUpdater updater(DptrainConfig config) {
+        DptrainConfig.Training train = config.train();
+        double rate = train.learningRate() * switch (train.learningRateScaling()) {
+            case NONE -> 1;
+            case LINEAR -> config.engine().workers();
+            case SQRT -> Math.sqrt(config.engine().workers());
+        };
+        int stepsPerRound = config.engine().mode() == Choices.EngineMode.PARAMETER_AVERAGING
+                ? config.engine().localSteps() : 1;
+        int warmupSteps = train.warmupRounds() * stepsPerRound;
+        if (train.learningRateDecay() == 1 && warmupSteps == 0) {
             return switch (train.updater()) {
-                case SGD -> new Sgd(train.learningRate());
-                case NESTEROV -> new Nesterovs(train.learningRate(), train.momentum());
-                case ADAM -> new Adam(train.learningRate());
+                case SGD -> new Sgd(rate);
+                case NESTEROV -> new Nesterovs(rate, train.momentum());
+                case ADAM -> new Adam(rate);
             };
         }
-        ISchedule rate = new ExponentialSchedule(ScheduleType.EPOCH, train.learningRate(), train.learningRateDecay());
+        ISchedule schedule = new RateSchedule(rate, train.learningRateDecay(), warmupSteps);
         return switch (train.updater()) {
-            case SGD -> new Sgd(rate);
-            case NESTEROV -> new Nesterovs(rate, train.momentum());
-            case ADAM -> new Adam(rate);
+            case SGD -> new Sgd(schedule);
+            case NESTEROV -> new Nesterovs(schedule, train.momentum());
+            case ADAM -> new Adam(schedule);
         };
     }
 

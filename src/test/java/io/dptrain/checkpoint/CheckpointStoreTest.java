@@ -164,10 +164,10 @@ class CheckpointStoreTest {
     void anotherFormatVersionIsRejected() throws IOException {
         org.apache.hadoop.fs.Path file = write(3);
         byte[] bytes = bytesOf(file);
-        bytes[11] = 2; // the low byte of the big-endian version after the 8-byte magic
+        bytes[11] = 3; // the low byte of the big-endian version after the 8-byte magic
         overwrite(file, bytes);
         assertThatThrownBy(() -> read(file)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("format version 2");
+                .hasMessageContaining(file.toString()).hasMessageContaining("format version 3");
     }
 
     @Test

@@ -176,10 +176,11 @@ class HdfsRunTest {
 
         DptrainConfig config = config(settings, "output.dir=" + hdfs.path("/runs/resumed"),
                 "checkpoint.dir=" + checkpoints);
-        assertThatThrownBy(() -> new SparkTrainer(spark, config).addListener(stopAt(26))
-                .addListener(CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(), List.of())
-                        .orElseThrow())
-                .fit(TrainingData.read(spark, trainTable))).hasMessageContaining("stopped in round 26");
+        SparkTrainer stopped = new SparkTrainer(spark, config).addListener(stopAt(26));
+        stopped.addListener(CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(), List.of(),
+                stopped).orElseThrow());
+        assertThatThrownBy(() -> stopped.fit(TrainingData.read(spark, trainTable)))
+                .hasMessageContaining("stopped in round 26");
         CheckpointStore store = store(checkpoints, 2);
         assertThat(store.list()).extracting(Path::getName).containsExactly("ckpt-00000024.bin", "ckpt-00000021.bin");
 

@@ -1,5 +1,6 @@
 package io.dptrain.engine.spark;
 
+import io.dptrain.config.Choices.Exchange;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -8,6 +9,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +26,36 @@ import java.util.Map;
  * gradients (DL4J does not divide them by the batch size); those ranges are averaged over the
  * contributing replicas instead of summed.
  */
-final class GradientAveraging implements SyncStrategy {
-    private static final long serialVersionUID = 1L;
+final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradients> {
+    private static final long serialVersionUID = 2L;
+    private final Exchange exchange;
     private transient Gradient driverGradient;
     private transient List<long[]> runningStatRanges;
+
+    /** The replicas' summed raw gradients. */
+    static final class Gradients implements Payload<Gradients> {
+        private static final long serialVersionUID = 1L;
+        FlatVector vector;
+
+        Gradients(FlatVector vector) {
+            this.vector = vector;
+        }
+
+        @Override
+        public Gradients plus(Gradients other) {
+            vector = vector.add(other.vector);
+            return this;
+        }
+
+        @Override
+        public long bytes() {
+            return vector.bytes();
+        }
+    }
+
+    GradientAveraging(Exchange exchange) {
+        this.exchange = exchange;
+    }
 
     @Override
     public int roundsPerEpoch(int maxBatches) {
@@ -40,7 +68,7 @@ final class GradientAveraging implements SyncStrategy {
     }
 
     @Override
-    public RoundSum work(Replica replica, ModelState state, int epoch, int roundInEpoch) {
+    public RoundSum<Gradients> work(Replica replica, ModelState state, int epoch, int roundInEpoch) {
         DataSet batch = replica.batch(epoch, roundInEpoch);
         if (batch == null) {
             return RoundSum.empty();
@@ -54,24 +82,28 @@ final class GradientAveraging implements SyncStrategy {
         try {
             net.computeGradientAndScore();
             int n = batch.numExamples();
-            return RoundSum.of(FlatVector.of(net.getFlattenedGradients()), null, 1, net.score() * n, n, 1);
+            return RoundSum.of(new Gradients(FlatVector.encoded(net.getFlattenedGradients(), exchange)),
+                    net.score() * n, n);
         } finally {
             net.clearLayerMaskArrays();
         }
     }
 
     @Override
-    public void apply(MultiLayerNetwork net, RoundSum sum) {
+    public void apply(MultiLayerNetwork net, RoundSum<Gradients> sum) {
         if (sum.examples == 0) {
             return;
         }
         if (driverGradient == null) {
             prepare(net);
         }
+        INDArray gradients = net.getFlattenedGradients();
+        INDArray total = sum.payload.vector.toArrayFor(gradients, "the summed gradient");
+        INDArray flat = total.reshape(total.length()); // a view: total is a fresh contiguous array
         for (long[] range : runningStatRanges) {
-            sum.vector.divideRange(range[0], range[1], sum.contributors);
+            flat.get(NDArrayIndex.interval(range[0], range[1])).divi(sum.contributors);
         }
-        net.getFlattenedGradients().assign(sum.vector.toArray());
+        gradients.assign(total);
         // What StochasticGradientDescent.optimize does after computing a gradient: clipping,
         // regularization and the updater (dividing by the minibatch size), then params -= update.
         net.getUpdater(true).update(net, driverGradient, net.getIterationCount(), net.getEpochCount(),

@@ -14,16 +14,16 @@ import java.util.List;
  * broadcast state and lets the strategy compute the replica's contribution. The compute time it
  * reports includes a replica build, so a rebuild after an executor loss shows up in the metrics.
  */
-final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<RoundSum>> {
+final class RoundTask<P extends Payload<P>> implements Function2<Integer, Iterator<Shard>, Iterator<RoundSum<P>>> {
     private static final long serialVersionUID = 1L;
     private final String runId;
     private final DptrainConfig config;
-    private final SyncStrategy strategy;
+    private final SyncStrategy<P> strategy;
     private final Broadcast<ModelState> state;
     private final int epoch;
     private final int roundInEpoch;
 
-    RoundTask(String runId, DptrainConfig config, SyncStrategy strategy, Broadcast<ModelState> state, int epoch,
+    RoundTask(String runId, DptrainConfig config, SyncStrategy<P> strategy, Broadcast<ModelState> state, int epoch,
               int roundInEpoch) {
         this.runId = runId;
         this.config = config;
@@ -34,12 +34,12 @@ final class RoundTask implements Function2<Integer, Iterator<Shard>, Iterator<Ro
     }
 
     @Override
-    public Iterator<RoundSum> call(Integer partition, Iterator<Shard> shards) {
+    public Iterator<RoundSum<P>> call(Integer partition, Iterator<Shard> shards) {
         long start = System.nanoTime();
         Nd4jThreads.forTask(TaskContext.get());
         Shard shard = shards.next();
         Replica replica = ReplicaCache.get(runId, partition, () -> new Replica(config, shard));
-        RoundSum sum = strategy.work(replica, state.value(), epoch, roundInEpoch);
+        RoundSum<P> sum = strategy.work(replica, state.value(), epoch, roundInEpoch);
         return List.of(sum.withComputeMs((System.nanoTime() - start) / 1_000_000)).iterator();
     }
 }

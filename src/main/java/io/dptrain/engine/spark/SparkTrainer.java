@@ -10,6 +10,7 @@ import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.engine.RunSchedule;
 import io.dptrain.engine.Shards;
+import io.dptrain.engine.TimeBudget;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.TrainerListeners;
 import io.dptrain.model.Networks;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
@@ -43,6 +45,7 @@ public final class SparkTrainer implements Trainer {
     private final TrainerListeners listeners = new TrainerListeners();
     private Checkpoint resume;
     private String resumeSource; // the checkpoint's path, for errors
+    private SyncStrategy<?> running; // the current run's, for engineState()
 
     public SparkTrainer(SparkSession spark, DptrainConfig config) {
         this.spark = Objects.requireNonNull(spark, "spark");
@@ -69,12 +72,18 @@ public final class SparkTrainer implements Trainer {
         return this;
     }
 
+    /** Parameter averaging's outer momentum buffer, which a checkpoint holds with the network; else null. */
+    @Override
+    public INDArray engineState() {
+        return running == null ? null : running.driverState();
+    }
+
     @Override
     public TrainingResult fit(Dataset<Row> train) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Dataset<Row> table = TrainingData.checked(train, config);
         int workers = config.engine().workers() > 0 ? config.engine().workers() : jsc.defaultParallelism();
-        SyncStrategy strategy = SyncStrategy.of(config);
+        SyncStrategy<?> strategy = SyncStrategy.of(config);
         String runId = UUID.randomUUID().toString();
         jsc.setJobDescription("dptrain: building " + workers + " shards");
         Shards shards = Shards.build(table, workers, TrainingData.codec(table, config), config.train().seed());
@@ -106,25 +115,33 @@ public final class SparkTrainer implements Trainer {
     }
 
     /** Trains on shards that are already built and cached (tests build them to compare engines). */
-    TrainingResult train(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId) {
+    <P extends Payload<P>> TrainingResult train(JavaSparkContext jsc, SyncStrategy<P> strategy, Shards shards,
+                                                String runId) {
+        running = strategy;
         MultiLayerNetwork net = Networks.create(config);
         RunPlan plan = new RunPlan(config.engine().mode().configName(), shards.count(), config.train().epochs(),
                 strategy.roundsPerEpoch(shards.maxBatches(config.train().batchSize())), shards.examples());
         RunSchedule schedule = resume == null ? RunSchedule.start(plan) : resume.resume(net, plan, resumeSource);
         if (resume != null) {
+            strategy.restoreDriverState(resume.engineState());
             LoggerFactory.getLogger(SparkTrainer.class).info("resuming after round {} (epoch {}) from {}",
                     resume.round(), resume.epoch(), resumeSource);
         }
         List<RoundMetrics> rounds = new ArrayList<>(schedule.completed());
         listeners.onStart(plan);
         long start = System.currentTimeMillis();
+        TimeBudget budget = new TimeBudget(config.train(), schedule.completedMillis());
         try {
             for (RunSchedule.Slot slot : schedule.remaining()) {
                 RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, slot);
                 rounds.add(m);
                 listeners.onRound(m, net);
-                if (slot.endsEpoch()) {
+                boolean stop = budget.spent(slot.round());
+                if (slot.endsEpoch() || stop) {
                     listeners.onEpochEnd(slot.epoch(), net);
+                }
+                if (stop) {
+                    break;
                 }
             }
         } catch (RuntimeException e) {
@@ -137,7 +154,7 @@ public final class SparkTrainer implements Trainer {
         return result;
     }
 
-    private RoundMetrics round(JavaSparkContext jsc, SyncStrategy strategy, Shards shards, String runId,
+    private <P extends Payload<P>> RoundMetrics round(JavaSparkContext jsc, SyncStrategy<P> strategy, Shards shards, String runId,
                                MultiLayerNetwork net, RunPlan plan, RunSchedule.Slot slot) {
         int round = slot.round();
         int epoch = slot.epoch();
@@ -146,9 +163,9 @@ public final class SparkTrainer implements Trainer {
         Broadcast<ModelState> broadcast = jsc.broadcast(state);
         long t1 = System.nanoTime();
         jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
-        RoundSum sum = shards.rdd()
-                .mapPartitionsWithIndex(new RoundTask(runId, config, strategy, broadcast, epoch, slot.inEpoch()), true)
-                .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
+        RoundSum<P> sum = shards.rdd()
+                .mapPartitionsWithIndex(new RoundTask<>(runId, config, strategy, broadcast, epoch, slot.inEpoch()), true)
+                .treeAggregate(RoundSum.<P>empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
         // As on the replicas: the updater's per-epoch learning-rate schedule reads it (gradient averaging steps here).
         net.setEpochCount(epoch - 1);
@@ -161,7 +178,7 @@ public final class SparkTrainer implements Trainer {
         return new RoundMetrics(round, epoch, sum.examples == 0 ? 0 : sum.lossSum / sum.examples, sum.examples,
                 sum.computeMsMax, sum.tasks == 0 ? 0 : (double) sum.computeMsSum / sum.tasks, broadcastMs,
                 Math.max(0, roundMs - sum.computeMsMax - broadcastMs - combineMs), combineMs, state.bytes(),
-                sum.bytesPerContributor() * sum.contributors, roundMs);
+                sum.bytesSent, roundMs);
     }
 
     private static long ms(long nanos) {

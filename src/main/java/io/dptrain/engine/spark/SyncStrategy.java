@@ -3,14 +3,17 @@ package io.dptrain.engine.spark;
 import io.dptrain.config.Choices.UpdaterState;
 import io.dptrain.config.DptrainConfig;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Serializable;
 
 /**
  * How replicas synchronize. Each method says on which side it runs; the object itself is shipped
  * to the executors inside every round's task, so driver-only state must be transient.
+ *
+ * @param <P> what this strategy's replicas send and the driver sums
  */
-interface SyncStrategy extends Serializable {
+interface SyncStrategy<P extends Payload<P>> extends Serializable {
 
     /** Driver: rounds in an epoch when the largest shard has {@code maxBatches} minibatches. */
     int roundsPerEpoch(int maxBatches);
@@ -19,17 +22,30 @@ interface SyncStrategy extends Serializable {
     ModelState state(MultiLayerNetwork driverNet);
 
     /** Executor: the replica's contribution to round {@code roundInEpoch} (0-based) of a 1-based epoch. */
-    RoundSum work(Replica replica, ModelState state, int epoch, int roundInEpoch);
+    RoundSum<P> work(Replica replica, ModelState state, int epoch, int roundInEpoch);
 
     /** Driver: turns the summed contributions into the driver network's next state. */
-    void apply(MultiLayerNetwork driverNet, RoundSum sum);
+    void apply(MultiLayerNetwork driverNet, RoundSum<P> sum);
 
-    static SyncStrategy of(DptrainConfig config) {
+    /** Driver: state the strategy keeps beyond the network (the outer momentum), for checkpoints; or null. */
+    default INDArray driverState() {
+        return null;
+    }
+
+    /** Driver: continues from a checkpoint's {@link #driverState()} (null: none). */
+    default void restoreDriverState(INDArray state) {
+        if (state != null) {
+            throw new IllegalArgumentException("the checkpoint holds engine state that " + getClass().getSimpleName()
+                    + " does not keep");
+        }
+    }
+
+    static SyncStrategy<?> of(DptrainConfig config) {
         DptrainConfig.Engine engine = config.engine();
         return switch (engine.mode()) {
             case PARAMETER_AVERAGING -> new ParameterAveraging(engine.localSteps(),
-                    engine.updaterState() == UpdaterState.AVERAGED);
-            case GRADIENT_AVERAGING -> new GradientAveraging();
+                    engine.updaterState() == UpdaterState.AVERAGED, engine.exchange(), new OuterStep(engine.outer()));
+            case GRADIENT_AVERAGING -> new GradientAveraging(engine.exchange());
             default -> throw new IllegalArgumentException("dptrain.engine.mode = '" + engine.mode().configName()
                     + "' is not a round-engine mode; allowed here: parameter-averaging, gradient-averaging");
         };

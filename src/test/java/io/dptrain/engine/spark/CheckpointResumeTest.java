@@ -51,8 +51,13 @@ class CheckpointResumeTest extends LocalSparkTest {
     @TempDir
     Path tmp;
 
+    /** {@code mode} may name an outer optimizer after a '+' (parameter-averaging+nesterov: η 0.7, μ 0.9). */
     private static DptrainConfig config(String mode, String checkpointDir, String... more) {
-        List<String> settings = new ArrayList<>(List.of("model.preset=mlp", "model.mlp.hidden=[16]",
+        String outer = mode.contains("+") ? mode.substring(mode.indexOf('+') + 1) : "none";
+        mode = mode.contains("+") ? mode.substring(0, mode.indexOf('+')) : mode;
+        List<String> settings = new ArrayList<>(List.of("engine.outer.optimizer=" + outer,
+                "engine.outer.learning-rate=" + (outer.equals("none") ? 1.0 : 0.7),
+                "engine.outer.momentum=" + (outer.equals("none") ? 0.0 : 0.9),"model.preset=mlp", "model.mlp.hidden=[16]",
                 "train.updater=adam", "train.learning-rate=0.01", "train.batch-size=8", "train.epochs=2",
                 "engine.mode=" + mode, "engine.workers=2", "engine.local-steps=2", "data.train-limit=" + ROWS,
                 "model.data-type=double", "checkpoint.dir=" + checkpointDir, "checkpoint.every-rounds=3",
@@ -74,7 +79,7 @@ class CheckpointResumeTest extends LocalSparkTest {
     /** As the job does: the checkpoint writer (when the config has a folder) after the test's listeners. */
     private static TrainingResult train(SparkTrainer trainer, DptrainConfig config, Shards shards,
                                         List<RoundMetrics> earlier) {
-        CheckpointListener.forRun(config, spark().sparkContext().hadoopConfiguration(), earlier)
+        CheckpointListener.forRun(config, spark().sparkContext().hadoopConfiguration(), earlier, trainer)
                 .ifPresent(trainer::addListener);
         return trainer.train(JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config),
                 shards, "test-" + System.nanoTime());
@@ -100,7 +105,9 @@ class CheckpointResumeTest extends LocalSparkTest {
     @CsvSource({"gradient-averaging, 7, 6, ckpt-00000040.bin ckpt-00000039.bin",
             "gradient-averaging, 21, 20, ckpt-00000040.bin ckpt-00000039.bin",
             "parameter-averaging, 7, 6, ckpt-00000020.bin ckpt-00000018.bin",
-            "parameter-averaging, 11, 10, ckpt-00000020.bin ckpt-00000018.bin"})
+            "parameter-averaging, 11, 10, ckpt-00000020.bin ckpt-00000018.bin",
+            "parameter-averaging+nesterov, 7, 6, ckpt-00000020.bin ckpt-00000018.bin",
+            "parameter-averaging+momentum, 11, 10, ckpt-00000020.bin ckpt-00000018.bin"})
     void resumedRunEndsWithTheParametersOfAnUninterruptedOne(String mode, int stop, int resumedAfter,
                                                              String keptAtTheEnd) {
         DptrainConfig config = config(mode, tmp.resolve("ckpt").toString());
@@ -144,6 +151,12 @@ class CheckpointResumeTest extends LocalSparkTest {
                     clean.model().getUpdater(true).getStateViewArray()))
                     .as("largest updater state difference, resumed vs uninterrupted").isZero();
             assertThat(resumed.model().getIterationCount()).isEqualTo(clean.model().getIterationCount());
+            if (mode.contains("+")) { // the outer momentum buffer travelled through the checkpoint
+                assertThat(checkpoint.engineState()).isNotNull();
+                assertThat(checkpoint.engineState().length()).isEqualTo(clean.model().numParams());
+            } else {
+                assertThat(checkpoint.engineState()).isNull();
+            }
             assertThat(store.list()).extracting(org.apache.hadoop.fs.Path::getName)
                     .containsExactly(keptAtTheEnd.split(" "));
         } finally {

@@ -128,14 +128,15 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
     }
 
     /**
-     * The per-epoch learning-rate decay reads the network's epoch counter: gradient averaging steps on the
-     * driver's network, so the driver must keep that counter as the single-process trainer does, or its second
-     * epoch would train at the undecayed rate.
+     * The learning-rate schedule reads the network's counters: the per-epoch decay its epoch counter, the warm-up its
+     * iteration counter. Gradient averaging steps on the driver's network, so the driver must keep both as the
+     * single-process trainer does, or its second epoch would train at the undecayed rate, or the warm-up would
+     * never end (or never start).
      */
-    @Test
-    void gradientAveragingDecaysTheLearningRatePerEpochAsSingleProcessDoes() {
-        DptrainConfig config = config("mlp", "adam", "gradient-averaging", 2, "train.epochs=2",
-                "train.learning-rate-decay=0.25");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"train.learning-rate-decay=0.25", "train.warmup-rounds=15"})
+    void gradientAveragingFollowsTheLearningRateScheduleAsSingleProcessDoes(String schedule) {
+        DptrainConfig config = config("mlp", "adam", "gradient-averaging", 2, "train.epochs=2", schedule);
         Shards shards = shards(config);
         try {
             List<Shard> content = shards.collect();

@@ -1,0 +1,88 @@
+package io.dptrain.engine.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dptrain.config.Choices.Exchange;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+@Tag("unit")
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FlatVectorTest {
+
+    private static float[] values(int n, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(5) - 4)); // 1e-4 .. 1
+        }
+        return v;
+    }
+
+    private static FlatVector roundTrip(FlatVector v) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(v);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            return (FlatVector) in.readObject();
+        }
+    }
+
+    /** Round to nearest: at most half a unit in the last place, 2^-11 (float16) and 2^-8 (bfloat16) relative. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"float16, 0.00048828125", "bfloat16, 0.00390625"})
+    void sixteenBitValuesAreRoundedToNearestAndCarryTheirWeight(String format, double halfUlp) throws Exception {
+        float[] original = values(1000, 1);
+        INDArray array = Nd4j.createFromArray(original);
+        FlatVector sent = roundTrip(FlatVector.encoded(array, Exchange.valueOf(format.toUpperCase())).scaled(3));
+
+        assertThat(sent.bytes()).isEqualTo(2000);
+        float[] back = sent.toArray().toFloatVector();
+        for (int i = 0; i < original.length; i++) {
+            double expected = 3.0 * original[i];
+            if (Math.abs(original[i]) > 1e-4) { // float16 subnormals below ~6e-5 lose relative precision
+                assertThat(Math.abs(back[i] - expected) / Math.abs(expected)).as("value %d", i)
+                        .isLessThanOrEqualTo(halfUlp * 1.0001);
+            }
+        }
+    }
+
+    @Test
+    void sumsOfSixteenBitVectorsAreFullPrecisionFloats() throws Exception {
+        float[] a = values(100, 2);
+        float[] b = values(100, 3);
+        FlatVector sum = FlatVector.encoded(Nd4j.createFromArray(a), Exchange.FLOAT16).scaled(2)
+                .add(FlatVector.encoded(Nd4j.createFromArray(b), Exchange.FLOAT16));
+
+        assertThat(sum.bytes()).isEqualTo(400); // float32 partial sum
+        float[] expected = new float[100];
+        FlatVector decodedA = FlatVector.encoded(Nd4j.createFromArray(a), Exchange.FLOAT16).scaled(2);
+        FlatVector decodedB = FlatVector.encoded(Nd4j.createFromArray(b), Exchange.FLOAT16);
+        float[] va = decodedA.toArray().toFloatVector();
+        float[] vb = decodedB.toArray().toFloatVector();
+        for (int i = 0; i < 100; i++) {
+            expected[i] = va[i] + vb[i];
+        }
+        assertThat(roundTrip(sum).toArray().toFloatVector()).containsExactly(expected);
+    }
+
+    @Test
+    void float32KeepsTheArraysOwnPrecision() throws Exception {
+        double[] d = {1.0 / 3, -2.5e-300, 7};
+        FlatVector v = roundTrip(FlatVector.encoded(Nd4j.createFromArray(d), Exchange.FLOAT32));
+        assertThat(v.bytes()).isEqualTo(24);
+        assertThat(v.toArray().toDoubleVector()).containsExactly(d);
+    }
+}
