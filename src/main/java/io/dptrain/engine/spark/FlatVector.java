@@ -35,7 +35,20 @@ final class FlatVector implements Serializable {
                 : new FlatVector(array.toFloatVector(), null);
     }
 
-    INDArray toArray() {
+    /**
+     * The values as a new array, to be assigned to {@code target}, which must have as many elements: nd4j's
+     * {@code assign} does not check lengths (1.0.0-M2), it copies all of a longer source past the end of a
+     * shorter target and corrupts the native heap, so a vector of another network must fail here instead.
+     *
+     * @param what names the vector and the target in the error, e.g. "the summed gradient"
+     * @throws IllegalStateException if the lengths differ
+     */
+    INDArray toArrayFor(INDArray target, String what) {
+        if (target.length() != length()) {
+            throw new IllegalStateException(what + " (" + length() + " values) cannot be assigned to an array of "
+                    + target.length() + ": the vector comes from another network (replicas of another model cached "
+                    + "under the same run id?)");
+        }
         return floats != null ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles);
     }
 

@@ -71,7 +71,8 @@ final class GradientAveraging implements SyncStrategy {
         for (long[] range : runningStatRanges) {
             sum.vector.divideRange(range[0], range[1], sum.contributors);
         }
-        net.getFlattenedGradients().assign(sum.vector.toArray());
+        INDArray gradients = net.getFlattenedGradients();
+        gradients.assign(sum.vector.toArrayFor(gradients, "the summed gradient"));
         // What StochasticGradientDescent.optimize does after computing a gradient: clipping,
         // regularization and the updater (dividing by the minibatch size), then params -= update.
         net.getUpdater(true).update(net, driverGradient, net.getIterationCount(), net.getEpochCount(),

@@ -66,9 +66,11 @@ final class ParameterAveraging implements SyncStrategy {
         if (sum.examples == 0) {
             return;
         }
-        net.params().assign(sum.vector.toArray().divi(sum.examples));
+        INDArray params = net.params();
+        params.assign(sum.vector.toArrayFor(params, "the summed parameters").divi(sum.examples));
         if (sum.updaterState != null) {
-            net.getUpdater(true).getStateViewArray().assign(sum.updaterState.toArray().divi(sum.examples));
+            INDArray updater = net.getUpdater(true).getStateViewArray();
+            updater.assign(sum.updaterState.toArrayFor(updater, "the summed updater state").divi(sum.examples));
         }
         net.setIterationCount(net.getIterationCount() + sum.maxSteps);
     }

@@ -52,9 +52,11 @@ final class Replica {
 
     /** Loads the round's parameters (and updater state when sent) and DL4J's counters. */
     void load(ModelState state, int epoch) {
-        net.params().assign(state.params().toArray());
+        INDArray params = net.params();
+        params.assign(state.params().toArrayFor(params, "the broadcast parameters"));
         if (state.updaterState() != null) {
-            updaterState().assign(state.updaterState().toArray());
+            INDArray updater = updaterState();
+            updater.assign(state.updaterState().toArrayFor(updater, "the broadcast updater state"));
         }
         net.setIterationCount(state.iteration());
         net.setEpochCount(epoch - 1);
