@@ -1,6 +1,7 @@
 package io.dptrain.engine.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dptrain.config.Choices.Exchange;
 import java.io.ByteArrayInputStream;
@@ -14,8 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 @Tag("unit")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -84,5 +87,27 @@ class FlatVectorTest {
         FlatVector v = roundTrip(FlatVector.encoded(Nd4j.createFromArray(d), Exchange.FLOAT32));
         assertThat(v.bytes()).isEqualTo(24);
         assertThat(v.toArray().toDoubleVector()).containsExactly(d);
+    }
+
+    @Test
+    void aVectorOfAnotherLengthIsRefusedBeforeNd4jWritesPastTheTarget() {
+        INDArray all = Nd4j.zeros(DataType.DOUBLE, 1, 400);
+        INDArray target = all.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 134));
+        FlatVector longer = FlatVector.of(Nd4j.ones(DataType.DOUBLE, 284));
+
+        assertThatThrownBy(() -> longer.toArrayFor(target, "the summed gradient"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the summed gradient (284 values)").hasMessageContaining("array of 134");
+        assertThat(all.sumNumber().doubleValue()).as("nothing written").isZero();
+    }
+
+    @Test
+    void aVectorOfTheTargetsLengthIsAssignedExactly() {
+        INDArray target = Nd4j.zeros(DataType.DOUBLE, 1, 5);
+        FlatVector vector = FlatVector.of(Nd4j.createFromArray(1.0, 2.0, 3.0, 4.0, 5.0));
+
+        target.assign(vector.toArrayFor(target, "the broadcast parameters"));
+
+        assertThat(target.toDoubleVector()).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
     }
 }
