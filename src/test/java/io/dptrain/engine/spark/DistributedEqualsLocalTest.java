@@ -72,7 +72,7 @@ class DistributedEqualsLocalTest extends LocalSparkTest {
                 config.train().seed());
     }
 
-    private static TrainingResult trainOnShards(DptrainConfig config, Shards shards, TrainingListener... listeners) {
+    static TrainingResult trainOnShards(DptrainConfig config, Shards shards, TrainingListener... listeners) {
         SparkTrainer trainer = new SparkTrainer(spark(), config);
         for (TrainingListener l : listeners) {
             trainer.addListener(l);

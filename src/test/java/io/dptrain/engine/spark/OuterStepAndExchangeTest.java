@@ -17,7 +17,6 @@ import io.dptrain.engine.TrainingData;
 import io.dptrain.model.Networks;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -49,17 +48,7 @@ class OuterStepAndExchangeTest extends LocalSparkTest {
     }
 
     private static TrainingResult train(DptrainConfig config, Shards shards, TrainingListener... listeners) {
-        SparkTrainer trainer = new SparkTrainer(spark(), config);
-        for (TrainingListener l : listeners) {
-            trainer.addListener(l);
-        }
-        String runId = "outer-" + System.nanoTime();
-        try {
-            return trainer.train(JavaSparkContext.fromSparkContext(spark().sparkContext()), SyncStrategy.of(config),
-                    shards, runId);
-        } finally {
-            ReplicaCache.release(runId);
-        }
+        return DistributedEqualsLocalTest.trainOnShards(config, shards, listeners);
     }
 
     private static Shards shards(DptrainConfig config) {
