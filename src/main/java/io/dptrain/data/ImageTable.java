@@ -18,20 +18,16 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import io.dptrain.io.AtomicOutput;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
@@ -49,8 +45,6 @@ import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import scala.collection.Seq;
 
 /**
@@ -79,7 +73,6 @@ public final class ImageTable {
     /** Metadata key on the pixels column: number of classes. */
     public static final String CLASSES = "classes";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ImageTable.class);
     private static final String INTEGER_TYPES = "tinyint, smallint, int, bigint";
     private static final String PIXEL_TYPES =
             "binary, array of tinyint, smallint, int, bigint, float or double, or an ml.linalg.Vector";
@@ -228,23 +221,8 @@ public final class ImageTable {
      */
     public static void writeParquet(Dataset<Row> df, String path, boolean overwrite) {
         Objects.requireNonNull(df, "df");
-        Objects.requireNonNull(path, "path");
         shapeOf(df);
-        try {
-            Path target = new Path(path);
-            FileSystem fs = target.getFileSystem(
-                    df.sparkSession().sparkContext().hadoopConfiguration());
-            target = fs.makeQualified(target);
-            if (fs.exists(target) && !overwrite) {
-                throw new IllegalArgumentException("output path " + target + " already exists;"
-                        + " delete it or pass overwrite=true to replace it");
-            }
-            AtomicOutput.write(fs, target, overwrite, temporary -> df.select(LABEL, PIXELS).write()
-                    .mode(SaveMode.ErrorIfExists).parquet(temporary.toString()));
-            LOG.info("wrote image table {}", target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write image table to " + path, e);
-        }
+        AtomicOutput.writeParquet(df.select(LABEL, PIXELS), path, overwrite, "image table");
     }
 
     /**

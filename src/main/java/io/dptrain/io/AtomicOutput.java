@@ -4,8 +4,13 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -57,6 +62,32 @@ public final class AtomicOutput {
     }
 
     private AtomicOutput() {
+    }
+
+    /**
+     * Writes a table as Parquet to {@code path} (any Hadoop URI or local path) via {@link #write}.
+     *
+     * @param what names the table in the log and in errors, e.g. "image table"
+     * @throws IllegalArgumentException if {@code path} exists and {@code overwrite} is false
+     * @throws UncheckedIOException     if the file system operations fail
+     */
+    public static void writeParquet(Dataset<Row> table, String path, boolean overwrite, String what) {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(path, "path");
+        try {
+            Path target = new Path(path);
+            FileSystem fs = target.getFileSystem(table.sparkSession().sparkContext().hadoopConfiguration());
+            target = fs.makeQualified(target);
+            if (fs.exists(target) && !overwrite) {
+                throw new IllegalArgumentException("output path " + target + " already exists;"
+                        + " delete it or pass overwrite=true to replace it");
+            }
+            write(fs, target, overwrite, temporary -> table.write().mode(SaveMode.ErrorIfExists)
+                    .parquet(temporary.toString()));
+            LoggerFactory.getLogger(AtomicOutput.class).info("wrote {} {}", what, target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + what + " to " + path, e);
+        }
     }
 
     /**

@@ -32,12 +32,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.Window;
@@ -383,23 +380,8 @@ public final class TextTable {
      */
     public static void writeParquet(Dataset<Row> prepared, String path, boolean overwrite) {
         Objects.requireNonNull(prepared, "prepared");
-        Objects.requireNonNull(path, "path");
         shapeOf(prepared);
-        try {
-            Path target = new Path(path);
-            FileSystem fs = target.getFileSystem(
-                    prepared.sparkSession().sparkContext().hadoopConfiguration());
-            target = fs.makeQualified(target);
-            if (fs.exists(target) && !overwrite) {
-                throw new IllegalArgumentException("output path " + target + " already exists;"
-                        + " delete it or pass overwrite=true to replace it");
-            }
-            AtomicOutput.write(fs, target, overwrite, temporary -> prepared.select(LABEL, TOKENS).write()
-                    .mode(SaveMode.ErrorIfExists).parquet(temporary.toString()));
-            LOG.info("wrote prepared text table {}", target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write prepared text table to " + path, e);
-        }
+        AtomicOutput.writeParquet(prepared.select(LABEL, TOKENS), path, overwrite, "prepared text table");
     }
 
     /**
