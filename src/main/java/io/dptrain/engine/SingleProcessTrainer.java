@@ -61,8 +61,9 @@ public final class SingleProcessTrainer implements Trainer {
         listeners.onStart(plan);
         long start = System.currentTimeMillis();
         TimeBudget budget = new TimeBudget(config.train(), 0);
+        boolean stop = false;
         try {
-            for (int epoch = 1; epoch <= plan.epochs() && !budget.spent(rounds.size()); epoch++) {
+            for (int epoch = 1; epoch <= plan.epochs() && !stop; epoch++) {
                 net.setEpochCount(epoch - 1); // as the replicas do: only schedules read it
                 int[] order = Seeds.permutation(batches.size(), Seeds.derive(config.train().seed(), "epoch-order", epoch));
                 for (int b : order) {
@@ -74,7 +75,8 @@ public final class SingleProcessTrainer implements Trainer {
                             ms, ms, 0, 0, 0, 0, 0, ms);
                     rounds.add(m);
                     listeners.onRound(m, net);
-                    if (budget.spent(m.round())) {
+                    stop = budget.spentAfter(m);
+                    if (stop) {
                         break;
                     }
                 }

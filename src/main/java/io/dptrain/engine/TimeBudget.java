@@ -1,16 +1,18 @@
 package io.dptrain.engine;
 
+import io.dptrain.RoundMetrics;
 import io.dptrain.config.DptrainConfig;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code dptrain.train.time-budget-seconds}: whether a run's training time (listeners included, as in
- * TrainingResult.trainMillis) has passed its budget. The trainers ask after each round and, once it
- * has, end the epoch there (its epoch-end listeners run) and stop.
+ * {@code dptrain.train.time-budget-seconds}: whether a run's training time has passed its budget. Training
+ * time is the sum of the rounds' times ({@link RoundMetrics#roundMs}), so evaluations and other listeners
+ * do not count: engines that evaluate at different moments get the same time to train. The trainers ask
+ * after each round and, once it is spent, end the epoch there (its epoch-end listeners run) and stop.
  */
 public final class TimeBudget {
     private final long budgetMillis;
-    private final long startMillis;
+    private long spentMillis;
     private boolean logged;
 
     /**
@@ -18,16 +20,17 @@ public final class TimeBudget {
      */
     public TimeBudget(DptrainConfig.Training train, long alreadySpentMillis) {
         this.budgetMillis = Math.round(train.timeBudgetSeconds() * 1000);
-        this.startMillis = System.currentTimeMillis() - alreadySpentMillis;
+        this.spentMillis = alreadySpentMillis;
     }
 
-    /** Whether the budget is set and spent; logs the first time it is. */
-    public boolean spent(int round) {
-        boolean spent = budgetMillis > 0 && System.currentTimeMillis() - startMillis >= budgetMillis;
+    /** Counts the round's time; whether the budget is set and now spent (logged the first time). */
+    public boolean spentAfter(RoundMetrics round) {
+        spentMillis += round.roundMs();
+        boolean spent = budgetMillis > 0 && spentMillis >= budgetMillis;
         if (spent && !logged) {
             logged = true;
             LoggerFactory.getLogger(TimeBudget.class).info("training time budget of {} s spent after round {}: "
-                    + "stopping", budgetMillis / 1000.0, round);
+                    + "stopping", budgetMillis / 1000.0, round.round());
         }
         return spent;
     }

@@ -136,7 +136,7 @@ public final class SparkTrainer implements Trainer {
                 RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, slot);
                 rounds.add(m);
                 listeners.onRound(m, net);
-                boolean stop = budget.spent(slot.round());
+                boolean stop = budget.spentAfter(m);
                 if (slot.endsEpoch() || stop) {
                     listeners.onEpochEnd(slot.epoch(), net);
                 }
