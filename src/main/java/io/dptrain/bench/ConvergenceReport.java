@@ -115,11 +115,10 @@ public final class ConvergenceReport {
     }
 
     /**
-     * Test accuracy of {@code reference} minus that of {@code other} after the last whole epoch both ran, in
-     * points, with that epoch as the detail; empty when one of them has no whole epoch.
+     * Test accuracy of {@code reference} minus that of {@code other} after the given whole epoch, in points,
+     * with that epoch as the detail; empty when one of them did not finish it.
      */
-    static Optional<Figure> gapPoints(ConvergenceRun reference, ConvergenceRun other) {
-        int epoch = Math.min(reference.lastWholeEpoch(), other.lastWholeEpoch());
+    static Optional<Figure> gapPoints(ConvergenceRun reference, ConvergenceRun other, int epoch) {
         OptionalDouble a = reference.accuracyAfter(epoch);
         OptionalDouble b = other.accuracyAfter(epoch);
         return a.isPresent() && b.isPresent()
@@ -142,9 +141,12 @@ public final class ConvergenceReport {
                 "at " + fixed(r.atBudget().trainMillis() / 1000.0, 1) + " s")), Comparator.reverseOrder());
     }
 
-    /** acc_gap_pts: single-process minus the best variant after equal whole epochs, in points. */
+    /**
+     * acc_gap_pts: single-process's test accuracy after its epochs minus the best variant's after as many whole
+     * epochs, in points; a variant that did not finish them within the budget is left out.
+     */
     public Optional<Figure> accuracyGapPoints() {
-        return best(variants, r -> gapPoints(single, r), Comparator.naturalOrder());
+        return best(variants, r -> gapPoints(single, r, single.lastWholeEpoch()), Comparator.naturalOrder());
     }
 
     /** k20_gap_pts: as {@link #accuracyGapPoints()} over parameter averaging with k = 20 and an outer step. */
@@ -152,7 +154,7 @@ public final class ConvergenceReport {
         List<ConvergenceRun> k20 = variants.stream().filter(r -> r.mode() == EngineMode.PARAMETER_AVERAGING
                 && r.config().engine().localSteps() == 20
                 && r.config().engine().outer().optimizer() != OuterOptimizer.NONE).toList();
-        return best(k20, r -> gapPoints(single, r), Comparator.naturalOrder());
+        return best(k20, r -> gapPoints(single, r, single.lastWholeEpoch()), Comparator.naturalOrder());
     }
 
     /**
@@ -193,7 +195,8 @@ public final class ConvergenceReport {
      * epoch both ran, in points (positive: float16 lost accuracy).
      */
     public Optional<Figure> float16AccuracyDeltaPoints() {
-        return float16Pair().flatMap(p -> gapPoints(p.float32(), p.float16()));
+        return float16Pair().flatMap(p -> gapPoints(p.float32(), p.float16(),
+                Math.min(p.float32().lastWholeEpoch(), p.float16().lastWholeEpoch())));
     }
 
     /** pa_overhead: parameter averaging as it is without the new knobs: k = 5, no outer step, float32. */
@@ -251,10 +254,12 @@ public final class ConvergenceReport {
         StringBuilder md = new StringBuilder("# Benchmark: convergence at equal training time\n\n");
         md.append(machine.markdownLine()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Budget: %.1f s of training, single-process's %d epochs. Times are "
-                + "training time with the per-epoch test evaluations taken out (the variants' "
-                + "`train.time-budget-seconds` counts them, as single-process's training time did). "
-                + "\"At the budget\" is a run's last evaluation, after a partial epoch when the budget "
-                + "ended one; a run that never reaches %.2f counts the budget as its time to it.%n%n",
+                + "training time with the per-epoch test evaluations taken out. The variants' "
+                + "`train.time-budget-seconds` is single-process's training time with its evaluations; a variant's "
+                + "budget counts its evaluations up to the stop but not the one at the stop, so it trains about one "
+                + "evaluation longer than single-process, less one per extra epoch it evaluates. \"At the budget\" "
+                + "is a run's last evaluation, after a partial epoch when the budget ended one; a run that never "
+                + "reaches %.2f counts the budget as its time to it.%n%n",
                 budgetMillis() / 1000.0, single.atBudget().epoch(), TARGET));
 
         md.append("## Test accuracy\n\n| variant | settings |");
@@ -304,7 +309,8 @@ public final class ConvergenceReport {
         md.append("\n## Figures of the SUMMARY line\n\n");
         summaryItem(md, "tta90_vs_single", "lowest time to the target over single-process's", timeToTargetVsSingle());
         summaryItem(md, "budget_gain_pts", "highest accuracy at the budget minus single-process's", budgetGainPoints());
-        summaryItem(md, "acc_gap_pts", "single-process minus the closest variant after equal epochs",
+        summaryItem(md, "acc_gap_pts", "single-process minus the best variant after single-process's epochs; variants that did not finish "
+                + "them are left out",
                 accuracyGapPoints());
         summaryItem(md, "k20_gap_pts", "the same for parameter averaging with k = 20 and an outer step",
                 k20GapPoints());

@@ -2,6 +2,7 @@ package io.dptrain.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.cli.CommandOutcome;
@@ -194,6 +195,19 @@ class ConvergenceReportTest {
                 + "ga_overhead=na");
         assertThat(report(single).summaryLine()).isEqualTo("SUMMARY tta90_vs_single=na budget_gain_pts=na "
                 + "acc_gap_pts=na k20_gap_pts=na fp16_bytes_ratio=na fp16_acc_delta_pts=na pa_overhead=na ga_overhead=na");
+    }
+
+    @Test
+    void theAccuracyGapIsTakenAfterSingleProcessEpochsAndLeavesOutVariantsThatDidNotFinishThem() throws IOException {
+        Path slow = run("ga-slow", budgeted(GA), List.of(at(1, 0.88, 15_000), at(2, 0.90, 30_000),
+                at(3, 0.901, 31_000)), new int[]{10, 10, 1}, new Round(128, 200, 180, 1_000_000));
+
+        ConvergenceReport report = report(single, slow, paK20);
+
+        assertThat(report.accuracyGapPoints().orElseThrow().run().name()).isEqualTo("pa-k20-nesterov");
+        assertThat(report.accuracyGapPoints().orElseThrow().value()).isCloseTo(0.6, within(1e-9));
+        assertThat(report(single, slow).accuracyGapPoints()).isEmpty();
+        assertThat(report(single, slow).summaryLine()).contains(" acc_gap_pts=na ");
     }
 
     @Test
