@@ -21,24 +21,28 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** The benchmark's PNG: test accuracy against training time, one line per system, the target as a rule. */
+/** The benchmarks' PNG: test accuracy against training time, one line per system, the target as a rule. */
 final class BenchmarkChart {
+    /** One line of the chart: its legend and the test accuracy points, at their training time. */
+    record Series(String name, List<EpochEvaluation.Point> points) {
+    }
+
     static final int WIDTH = 900;
     static final int HEIGHT = 500;
 
     private BenchmarkChart() {
     }
 
-    static void write(List<BenchmarkRun> runs, double target, Path png) {
+    static void write(List<Series> lines, double target, Path png) {
         // No display is needed to draw into an image; without this AWT may look for one and fail.
         System.setProperty("java.awt.headless", "true");
         XYSeriesCollection data = new XYSeriesCollection();
         double low = target;
         double high = target;
         double right = 0;
-        for (BenchmarkRun run : runs) {
-            XYSeries series = new XYSeries(run.mode().configName(), false);
-            for (EpochEvaluation.Point p : run.epochs()) {
+        for (Series line : lines) {
+            XYSeries series = new XYSeries(line.name(), false);
+            for (EpochEvaluation.Point p : line.points()) {
                 series.add(p.trainMillis() / 1000.0, p.accuracy());
                 low = Math.min(low, p.accuracy());
                 high = Math.max(high, p.accuracy());
@@ -54,7 +58,7 @@ final class BenchmarkChart {
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < runs.size(); i++) {
+        for (int i = 0; i < lines.size(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
         plot.setRenderer(renderer);

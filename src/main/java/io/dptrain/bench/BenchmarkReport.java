@@ -39,6 +39,12 @@ public final class BenchmarkReport {
             return new Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                     System.getProperty("os.arch"), System.getProperty("java.version"), LocalDate.now());
         }
+
+        /** The reports' machine line: "Machine: 2 cores (...), Linux amd64, Java 17; report of DATE." */
+        String markdownLine() {
+            return String.format(Locale.ROOT, "Machine: %d cores (Runtime.availableProcessors), %s %s, Java %s; "
+                    + "report of %s.", cores, os, arch, java, date);
+        }
     }
 
     private final Map<EngineMode, BenchmarkRun> runs = new EnumMap<>(EngineMode.class);
@@ -141,8 +147,7 @@ public final class BenchmarkReport {
         List<BenchmarkRun> ordered = runs();
         int epochs = ordered.stream().mapToInt(BenchmarkRun::lastEpoch).max().orElse(0);
         StringBuilder md = new StringBuilder("# Benchmark: data-parallel training\n\n");
-        md.append(String.format(Locale.ROOT, "Machine: %d cores (Runtime.availableProcessors), %s %s, Java %s; "
-                + "report of %s.%n%n", machine.cores(), machine.os(), machine.arch(), machine.java(), machine.date()));
+        md.append(machine.markdownLine()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Target test accuracy %.3f. Steady state skips the first max(1, ceil(2%%))"
                 + " rounds of each run (replica building, JIT warm-up); a round is one minibatch step for "
                 + "single-process and a whole epoch for dl4j-spark. Times are training-loop time, evaluation "
@@ -208,7 +213,8 @@ public final class BenchmarkReport {
 
     /** Draws the accuracy-vs-time chart (PNG, 900x500). */
     public void writeChart(Path png) {
-        BenchmarkChart.write(runs(), target, png);
+        BenchmarkChart.write(runs().stream()
+                .map(r -> new BenchmarkChart.Series(r.mode().configName(), r.epochs())).toList(), target, png);
     }
 
     /** Writes {@value #MARKDOWN_FILE} ({@link #toText()}) and {@value #CHART_FILE} into {@code dir}, creating it. */
@@ -240,11 +246,13 @@ public final class BenchmarkReport {
                 : seconds + " (not reached within " + t.epochsRun() + " epochs; cap's time counted)";
     }
 
-    private static String fixed(OptionalDouble value) {
+    /** Three decimals, or {@code na}: the SUMMARY lines' number format. */
+    static String fixed(OptionalDouble value) {
         return value.isPresent() ? fixed(value.getAsDouble(), 3) : "na";
     }
 
-    private static String fixed(double value, int decimals) {
+    /** {@code decimals} decimals, or {@code na} for a non-finite value. */
+    static String fixed(double value, int decimals) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : "na";
     }
 }

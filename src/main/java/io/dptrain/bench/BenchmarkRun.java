@@ -3,12 +3,9 @@ package io.dptrain.bench;
 import io.dptrain.RoundMetrics;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.io.RunOutput;
-import io.dptrain.json.MetricsLines;
 import io.dptrain.report.EpochEvaluation;
 import io.dptrain.report.Provenance;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -66,30 +63,15 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
 
     /** Reads a run folder written by {@code dptrain train}; errors name the folder and what is wrong. */
     public static BenchmarkRun read(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("run folder " + dir + " does not exist or is not a folder");
-        }
-        Path provenanceFile = dir.resolve(RunOutput.PROVENANCE);
-        if (!Files.isRegularFile(provenanceFile)) {
-            throw new IllegalArgumentException("run folder " + dir + " has no " + RunOutput.PROVENANCE
-                    + ": give the output folder (output.dir) of a finished `dptrain train` run");
-        }
-        Path metricsFile = dir.resolve(RunOutput.METRICS);
-        if (!Files.isRegularFile(metricsFile)) {
-            throw new IllegalArgumentException("run folder " + dir + " has no " + RunOutput.METRICS);
-        }
-        Provenance p;
-        List<RoundMetrics> rounds;
-        try {
-            p = Provenance.fromJson(Files.readString(provenanceFile), provenanceFile.toString());
-            rounds = MetricsLines.read(Files.readString(metricsFile), metricsFile.toString());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the run folder " + dir + ": " + e.getMessage(), e);
-        }
+        return of(RunFolder.read(dir));
+    }
+
+    static BenchmarkRun of(RunFolder folder) {
+        Provenance p = folder.provenance();
         // runs from before provenance recorded the master Spark really used have the configuration's
         String master = p.sparkMaster() != null ? p.sparkMaster() : p.config().spark().master();
-        return new BenchmarkRun(dir, p.config().engine().mode(), p.config().engine().workers(), master, p.trainRows(),
-                p.epochs(), rounds, p.trainMillis());
+        return new BenchmarkRun(folder.dir(), p.config().engine().mode(), p.config().engine().workers(), master,
+                p.trainRows(), p.epochs(), folder.rounds(), p.trainMillis());
     }
 
     /** Rounds skipped as warm-up: max(1, ceil(2% of the rounds)), none when the run has one round. */

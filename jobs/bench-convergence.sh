@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The convergence benchmark: which engine settings reach a good test accuracy first. LeNet on
+# Fashion-MNIST (conf/fashion-mnist-lenet.conf), each variant in its own JVM on local[2], one after another:
+#   single-process     the reference: batch 128 (= 2 workers x 64, the same examples per step), 5 epochs
+#   pa-k5              parameter averaging, k = 5 local steps (the default)
+#   pa-k5-nesterov     the same with the outer Nesterov step on the averaged delta (SlowMo-like: eta 1, mu 0.5)
+#   pa-k20-nesterov    k = 20 with the outer step (DiLoCo-like: eta 0.7, mu 0.9)
+#   ga                 gradient averaging
+#   ga-float16         gradient averaging sending float16 gradients (engine.exchange)
+# All but single-process use 2 workers of batch 64. single-process runs first; its training time (the
+# training loop with its per-epoch evaluations) is every other variant's train.time-budget-seconds, with
+# epochs enough never to end before it. Then `dptrain convergence-report`: per variant test accuracy after
+# each epoch and at the budget, time to 0.90, steady ex/s, bytes per round, overhead, a chart, and a last
+# line 'SUMMARY tta90_vs_single=R budget_gain_pts=P acc_gap_pts=P k20_gap_pts=P fp16_bytes_ratio=R ...'.
+#   jobs/bench-convergence.sh          all 60000 rows; report into docs/bench/convergence/   (~1 hour)
+#   jobs/bench-convergence.sh --quick  6000 rows, single-process 2 epochs; into runs/bench-convergence/full-quick/
+#   jobs/bench-convergence.sh --vgg    conf/fashion-mnist-vgg.conf (its epochs) single-process at batch 128,
+#                                      then distributed on 2 workers as the file configures it, without a
+#                                      budget; report into docs/bench/vgg/ (with --quick: 6000 rows, 2
+#                                      epochs, into runs/bench-convergence/vgg-quick/)
+#   jobs/bench-convergence.sh --help
+# Runs and logs (VARIANT.log) go to runs/bench-convergence/{full,full-quick,vgg,vgg-quick}/; the report is
+# report.md and accuracy-vs-time.png. Run nothing else on the machine meanwhile: it measures time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bench_name=bench-convergence
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
+
+quick=false
+vgg=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --vgg) vgg=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" "--quick, --vgg, --help" ;;
+  esac
+done
+
+if $vgg; then
+  conf=conf/fashion-mnist-vgg.conf
+  name=vgg
+else
+  conf=conf/fashion-mnist-lenet.conf
+  name=full
+fi
+if $quick; then
+  # A slice: 6000 rows and 2 reference epochs cannot reach 0.90; the report still compares the curves.
+  name=$name-quick
+  single_epochs=2
+  data_opts=(--set data.train-limit=6000)
+  out=runs/bench-convergence/$name
+  report=$out
+else
+  if $vgg; then
+    single_epochs=$(jobs/dptrain config get --conf "$conf" train.epochs)
+  else
+    single_epochs=5
+  fi
+  data_opts=()
+  out=runs/bench-convergence/$name
+  report=docs/bench/$($vgg && echo vgg || echo convergence)
+fi
+# Far more epochs than fit in the budget: the budget, not the epoch count, ends those runs.
+budget_epochs=100
+
+# name, then the --set overrides of each variant after single-process (which always runs first).
+if $vgg; then
+  variants=("distributed engine.workers=2")
+else
+  pa="engine.mode=parameter-averaging engine.workers=2"
+  ga="engine.mode=gradient-averaging engine.workers=2"
+  variants=(
+    "pa-k5 $pa engine.local-steps=5"
+    "pa-k5-nesterov $pa engine.local-steps=5 engine.outer.optimizer=nesterov engine.outer.learning-rate=1.0 engine.outer.momentum=0.5"
+    "pa-k20-nesterov $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
+    "ga $ga"
+    "ga-float16 $ga engine.exchange=float16"
+  )
+fi
+
+echo "bench-convergence: machine: $(machine); $conf, single-process $single_epochs epochs, into $out/"
+jobs/fetch-data.sh fashion-mnist
+if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
+  jobs/dptrain prepare fashion-mnist --overwrite
+fi
+mkdir -p "$out"
+
+# train VARIANT [--set key=value ...]: one run in its own JVM, its console in $out/VARIANT.log.
+train() {
+  local variant=$1
+  shift
+  echo "bench-convergence: training $variant (log: $out/$variant.log; load average $(load_average))"
+  jobs/dptrain train --conf "$conf" --set "output.dir=$out/$variant" --set 'spark.master=local[2]' \
+    --set train.progress-every=200 "${data_opts[@]}" "$@" 2>&1 | tee "$out/$variant.log"
+}
+
+train single-process --set engine.mode=single-process --set train.batch-size=128 --set "train.epochs=$single_epochs"
+runs=("$out/single-process")
+if $vgg; then
+  # Same epochs, no budget: the VGG question is accuracy per epoch and speed, not a race.
+  run_opts=(--set "train.epochs=$single_epochs")
+else
+  budget=$(jobs/dptrain convergence-report --print-budget "$out/single-process")
+  echo "bench-convergence: budget: $budget s of training (single-process, $single_epochs epochs)"
+  run_opts=(--set "train.epochs=$budget_epochs" --set "train.time-budget-seconds=$budget")
+fi
+for variant in "${variants[@]}"; do
+  read -r variant_name settings <<< "$variant"
+  sets=()
+  for setting in $settings; do sets+=(--set "$setting"); done
+  train "$variant_name" "${sets[@]}" --set train.batch-size=64 "${run_opts[@]}"
+  runs+=("$out/$variant_name")
+done
+echo "bench-convergence: done (load average $(load_average))"
+
+# Prints the markdown and, as the last line, the SUMMARY; writes report.md and the chart into $report.
+jobs/dptrain convergence-report --out "$report" "${runs[@]}" | tee "$out/report.md"
