@@ -8,7 +8,7 @@
 #   ga                 gradient averaging
 #   ga-float16         gradient averaging sending float16 gradients (engine.exchange)
 # All but single-process use 2 workers of batch 64. single-process runs first; its training time (the
-# training loop with its per-epoch evaluations) is every other variant's train.time-budget-seconds, with
+# sum of its round times, evaluations excluded) is every other variant's train.time-budget-seconds, with
 # epochs enough never to end before it. Then `dptrain convergence-report`: per variant test accuracy after
 # each epoch and at the budget, time to 0.90, steady ex/s, bytes per round, overhead, a chart, and a last
 # line 'SUMMARY tta90_vs_single=R budget_gain_pts=P acc_gap_pts=P k20_gap_pts=P fp16_bytes_ratio=R ...'.

@@ -1,5 +1,7 @@
 package io.dptrain.bench;
 
+import io.dptrain.RoundMetrics;
+
 import static io.dptrain.bench.BenchmarkReport.fixed;
 
 import io.dptrain.config.Choices.EngineMode;
@@ -84,7 +86,7 @@ public final class ConvergenceReport {
 
     /**
      * The budget the other variants get, in seconds: the single-process run's training time on the clock
-     * {@code train.time-budget-seconds} counts (the training loop with its listeners, evaluations included).
+     * {@code train.time-budget-seconds} counts, the sum of its rounds' times (evaluations excluded).
      */
     public static double budgetSeconds(Path singleDir) {
         ConvergenceRun run = ConvergenceRun.read(singleDir);
@@ -92,7 +94,7 @@ public final class ConvergenceReport {
             throw new IllegalArgumentException("run folder " + singleDir + " is a " + run.mode().configName()
                     + " run; the budget is single-process's training time");
         }
-        return run.run().trainMillis() / 1000.0;
+        return run.run().rounds().stream().mapToLong(RoundMetrics::roundMs).sum() / 1000.0;
     }
 
     public ConvergenceRun reference() {
