@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,8 @@ import java.util.function.ToLongFunction;
  * one run that reads each round's job (tagged with the local property {@value #ROUND_PROPERTY}) and its
  * tasks. Per round it keeps, over the round's tasks (the slowest task's value):
  * <ul>
+ *   <li>submit: the driver asking for the job to Spark's scheduler starting it (closure cleaning, the
+ *   scheduler's event queue);</li>
  *   <li>launch: job submitted to the last task launched (stage creation, the task binary broadcast,
  *   task serialization and offer);</li>
  *   <li>deserialize: the executor deserializing the task (the closure and the RDD it runs on);</li>
@@ -30,19 +33,23 @@ import java.util.function.ToLongFunction;
  *   <li>delay: Spark UI's scheduler delay (task wall time not spent in the three above);</li>
  *   <li>tail: last task finished to job end (driver-side result deserialization and treeAggregate's
  *   merge);</li>
+ *   <li>return: job end to the driver's call returning;</li>
  *   <li>gc: executor JVM garbage collection during the task;</li>
  * </ul>
  * and the bytes of all task results. Spark delivers listener events asynchronously, so a round's
  * figures are complete some milliseconds after its job returns; {@link #logSummary} waits for them.
+ * The driver's own parts of a round (broadcast, combine) are in {@link io.dptrain.RoundMetrics}.
  */
 final class RoundTimings extends SparkListener {
     static final String ROUND_PROPERTY = "dptrain.round";
     private static final Logger LOG = LoggerFactory.getLogger(RoundTimings.class);
-    private static final String[] FIELDS = {"launch", "deserialize", "run", "result", "delay", "tail", "gc"};
+    private static final String[] FIELDS = {"submit", "launch", "deserialize", "run", "result", "delay", "tail",
+        "return", "gc"};
 
     private final Map<Integer, Integer> roundOfStage = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> roundOfJob = new ConcurrentHashMap<>();
     private final Map<Integer, Round> rounds = new ConcurrentHashMap<>();
+    private final List<long[]> summarized = new ArrayList<>();
 
     /** One round's job as the listener saw it. */
     static final class Round {
@@ -50,6 +57,9 @@ final class RoundTimings extends SparkListener {
         long ended;
         final List<TaskInfo> infos = new ArrayList<>();
         final List<TaskMetrics> metrics = new ArrayList<>();
+
+        long asked;
+        long returned;
 
         synchronized long[] values() {
             long lastLaunch = 0;
@@ -64,15 +74,17 @@ final class RoundTimings extends SparkListener {
                 long duration = info.finishTime() - info.launchTime();
                 long delay = duration - m.executorRunTime() - m.executorDeserializeTime()
                         - m.resultSerializationTime() - fetch;
-                v[1] = Math.max(v[1], m.executorDeserializeTime());
-                v[2] = Math.max(v[2], m.executorRunTime());
-                v[3] = Math.max(v[3], m.resultSerializationTime() + fetch);
-                v[4] = Math.max(v[4], Math.max(0, delay));
-                v[6] = Math.max(v[6], m.jvmGCTime());
-                v[7] += m.resultSize();
+                v[2] = Math.max(v[2], m.executorDeserializeTime());
+                v[3] = Math.max(v[3], m.executorRunTime());
+                v[4] = Math.max(v[4], m.resultSerializationTime() + fetch);
+                v[5] = Math.max(v[5], Math.max(0, delay));
+                v[8] = Math.max(v[8], m.jvmGCTime());
+                v[9] += m.resultSize();
             }
-            v[0] = Math.max(0, lastLaunch - submitted);
-            v[5] = Math.max(0, ended - lastFinish);
+            v[0] = asked == 0 ? 0 : Math.max(0, submitted - asked);
+            v[1] = Math.max(0, lastLaunch - submitted);
+            v[6] = Math.max(0, ended - lastFinish);
+            v[7] = returned == 0 ? 0 : Math.max(0, returned - ended);
             return v;
         }
 
@@ -90,6 +102,15 @@ final class RoundTimings extends SparkListener {
 
     void detach(SparkContext sc) {
         sc.removeSparkListener(this);
+    }
+
+    /** The driver's wall clock (ms) when it asked for round {@code round}'s job and when the call returned. */
+    void driverTimes(int round, long asked, long returned) {
+        Round entry = rounds.computeIfAbsent(round, k -> new Round());
+        synchronized (entry) {
+            entry.asked = asked;
+            entry.returned = returned;
+        }
     }
 
     @Override
@@ -139,6 +160,35 @@ final class RoundTimings extends SparkListener {
      * the result bytes; waits up to a second for the rounds' events. Empty if none was seen.
      */
     Map<String, Long> medians(int from, int to) {
+        return medians(values(from, to));
+    }
+
+    /**
+     * Logs the medians over rounds {@code from..to} under {@code label} (one line per epoch), keeps
+     * them for {@link #logRun} and forgets those rounds' events.
+     */
+    void logSummary(String label, int from, int to) {
+        List<long[]> seen = values(from, to);
+        for (int r = from; r <= to; r++) {
+            rounds.remove(r);
+        }
+        roundOfStage.values().removeIf(r -> r <= to);
+        if (!seen.isEmpty()) {
+            summarized.addAll(seen);
+            LOG.info("round overhead, {} (medians over rounds {}-{}, slowest task): {}", label, from, to,
+                    format(medians(seen)));
+        }
+    }
+
+    /** Logs the medians over every round {@link #logSummary} has seen in the run. */
+    void logRun() {
+        if (!summarized.isEmpty()) {
+            LOG.info("round overhead, run (medians over {} rounds, slowest task): {}", summarized.size(),
+                    format(medians(summarized)));
+        }
+    }
+
+    private List<long[]> values(int from, int to) {
         long deadline = System.currentTimeMillis() + 1000;
         List<long[]> seen = new ArrayList<>();
         for (int r = from; r <= to; r++) {
@@ -151,7 +201,11 @@ final class RoundTimings extends SparkListener {
                 seen.add(entry.values());
             }
         }
-        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        return seen;
+    }
+
+    private static Map<String, Long> medians(List<long[]> seen) {
+        Map<String, Long> out = new LinkedHashMap<>();
         if (seen.isEmpty()) {
             return out;
         }
@@ -162,20 +216,11 @@ final class RoundTimings extends SparkListener {
         return out;
     }
 
-    /** Logs the medians over rounds {@code from..to} under {@code label}, and forgets those rounds. */
-    void logSummary(String label, int from, int to) {
-        Map<String, Long> m = medians(from, to);
-        for (int r = from; r <= to; r++) {
-            rounds.remove(r);
-        }
-        roundOfStage.values().removeIf(r -> r <= to);
-        if (m.isEmpty()) {
-            return;
-        }
+    private static String format(Map<String, Long> medians) {
         StringBuilder line = new StringBuilder();
-        m.forEach((k, v) -> line.append(line.length() == 0 ? "" : ", ").append(k).append(' ')
+        medians.forEach((k, v) -> line.append(line.length() == 0 ? "" : ", ").append(k).append(' ')
                 .append(k.equals("resultBytes") ? String.format(Locale.ROOT, "%.2f MB", v / 1e6) : v + " ms"));
-        LOG.info("round overhead, {} (medians over rounds {}-{}, slowest task): {}", label, from, to, line);
+        return line.toString();
     }
 
     private static long median(List<long[]> rows, ToLongFunction<long[]> field) {

@@ -136,7 +136,7 @@ public final class SparkTrainer implements Trainer {
         try {
             int epochStart = schedule.completed().size() + 1;
             for (RunSchedule.Slot slot : schedule.remaining()) {
-                RoundMetrics m = round(jsc, strategy, run, shards, runId, net, plan, slot);
+                RoundMetrics m = round(jsc, strategy, run, timings, shards, runId, net, plan, slot);
                 rounds.add(m);
                 listeners.onRound(m, net);
                 boolean stop = budget.spent(slot.round());
@@ -153,6 +153,7 @@ public final class SparkTrainer implements Trainer {
             listeners.onEnd(null);
             throw e;
         } finally {
+            timings.logRun();
             timings.detach(jsc.sc());
             run.destroy();
         }
@@ -163,7 +164,8 @@ public final class SparkTrainer implements Trainer {
     }
 
     private <P extends Payload<P>> RoundMetrics round(JavaSparkContext jsc, SyncStrategy<P> strategy,
-                                                      Broadcast<RoundTask.Run<P>> run, Shards shards, String runId,
+                                                      Broadcast<RoundTask.Run<P>> run, RoundTimings timings,
+                                                      Shards shards, String runId,
                                                       MultiLayerNetwork net, RunPlan plan, RunSchedule.Slot slot) {
         int round = slot.round();
         int epoch = slot.epoch();
@@ -173,10 +175,12 @@ public final class SparkTrainer implements Trainer {
         long t1 = System.nanoTime();
         jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
         jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, Integer.toString(round));
+        long asked = System.currentTimeMillis();
         RoundSum<P> sum = shards.rdd()
                 .mapPartitionsWithIndex(new RoundTask<>(runId, run, broadcast, epoch, slot.inEpoch()), true)
                 .treeAggregate(RoundSum.<P>empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
+        timings.driverTimes(round, asked, System.currentTimeMillis());
         jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, null);
         // As on the replicas: the updater's per-epoch learning-rate schedule reads it (gradient averaging steps here).
         net.setEpochCount(epoch - 1);

@@ -26,8 +26,8 @@ class RoundTimingsTest extends LocalSparkTest {
                 jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, null);
             }
             Map<String, Long> medians = timings.medians(1, 3);
-            assertThat(medians).containsOnlyKeys("launch", "deserialize", "run", "result", "delay", "tail", "gc",
-                    "resultBytes");
+            assertThat(medians).containsOnlyKeys("submit", "launch", "deserialize", "run", "result", "delay", "tail",
+                    "return", "gc", "resultBytes");
             assertThat(medians.get("resultBytes")).isGreaterThan(400_000L);
             assertThat(medians.values()).allMatch(v -> v >= 0);
             assertThat(timings.medians(4, 4)).isEmpty();
