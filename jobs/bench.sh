@@ -6,6 +6,8 @@
 #   jobs/bench.sh              3 epochs on all 60000 rows, target 0.88, into runs/bench/     (20+ min)
 #   jobs/bench.sh --quick      2 epochs on 6000 rows, target 0.80, into runs/bench-quick/
 #   jobs/bench.sh --epochs N   N epochs instead (either mode)
+#   --only MODE[,MODE]         train only these engines (e.g. parameter-averaging,gradient-averaging
+#                              to measure the round overhead); the report marks the others as not run
 #   --dl4j-spark-one-thread    run dl4j-spark with OMP_NUM_THREADS=1 (dptrain's one-thread-per-task
 #                              rule applied to the baseline; by default it runs as shipped)
 # Each run's console output is in runs/bench*/MODE.log; the report in runs/bench*/report.md and
@@ -20,11 +22,19 @@ bench_name=bench
 quick=false
 dl4j_one_thread=false
 epochs=
+modes=(single-process parameter-averaging gradient-averaging dl4j-spark)
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
     --dl4j-spark-one-thread) dl4j_one_thread=true; shift ;;
     --epochs) require_count "$@"; epochs=$2; shift 2 ;;
+    --only)
+      [ $# -ge 2 ] || usage_error "--only needs a value"
+      IFS=, read -r -a only <<< "$2"
+      for mode in "${only[@]}"; do
+        [[ " ${modes[*]} " == *" $mode "* ]] || usage_error "--only '$mode' is not allowed; allowed: ${modes[*]}"
+      done
+      modes=("${only[@]}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) unknown_argument "$1" ;;
   esac
@@ -51,7 +61,6 @@ if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fa
 fi
 mkdir -p "$out"
 
-modes=(single-process parameter-averaging gradient-averaging dl4j-spark)
 for mode in "${modes[@]}"; do
   args=(train --conf conf/fashion-mnist-lenet.conf --set "engine.mode=$mode" --set "output.dir=$out/$mode"
         --set "train.epochs=$epochs" --set engine.local-steps=5 --set train.batch-size=64 --set train.updater=adam
@@ -69,6 +78,10 @@ for mode in "${modes[@]}"; do
   fi
 done
 
+# Where the round engines' non-compute time went (Spark's task metrics, per epoch; RoundTimings).
+for mode in "${modes[@]}"; do
+  grep -h "round overhead" "$out/$mode.log" | sed "s/^/bench: $mode: /" || true
+done
 runs=()
 for mode in "${modes[@]}"; do runs+=("$out/$mode"); done
 # Prints the markdown and, as the last line, the SUMMARY; writes report.md and the chart into $out.

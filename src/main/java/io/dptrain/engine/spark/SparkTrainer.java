@@ -131,13 +131,18 @@ public final class SparkTrainer implements Trainer {
         listeners.onStart(plan);
         long start = System.currentTimeMillis();
         TimeBudget budget = new TimeBudget(config.train(), schedule.completedMillis());
+        RoundTimings timings = RoundTimings.attach(jsc.sc());
+        Broadcast<RoundTask.Run<P>> run = jsc.broadcast(new RoundTask.Run<>(config, strategy));
         try {
+            int epochStart = schedule.completed().size() + 1;
             for (RunSchedule.Slot slot : schedule.remaining()) {
-                RoundMetrics m = round(jsc, strategy, shards, runId, net, plan, slot);
+                RoundMetrics m = round(jsc, strategy, run, timings, shards, runId, net, plan, slot);
                 rounds.add(m);
                 listeners.onRound(m, net);
                 boolean stop = budget.spentAfter(m);
                 if (slot.endsEpoch() || stop) {
+                    timings.logSummary("epoch " + slot.epoch(), epochStart, slot.round());
+                    epochStart = slot.round() + 1;
                     listeners.onEpochEnd(slot.epoch(), net);
                 }
                 if (stop) {
@@ -147,6 +152,10 @@ public final class SparkTrainer implements Trainer {
         } catch (RuntimeException e) {
             listeners.onEnd(null);
             throw e;
+        } finally {
+            timings.logRun();
+            timings.detach(jsc.sc());
+            run.destroy();
         }
         TrainingResult result = new TrainingResult(net, plan, rounds,
                 schedule.completedMillis() + System.currentTimeMillis() - start);
@@ -154,8 +163,10 @@ public final class SparkTrainer implements Trainer {
         return result;
     }
 
-    private <P extends Payload<P>> RoundMetrics round(JavaSparkContext jsc, SyncStrategy<P> strategy, Shards shards, String runId,
-                               MultiLayerNetwork net, RunPlan plan, RunSchedule.Slot slot) {
+    private <P extends Payload<P>> RoundMetrics round(JavaSparkContext jsc, SyncStrategy<P> strategy,
+                                                      Broadcast<RoundTask.Run<P>> run, RoundTimings timings,
+                                                      Shards shards, String runId,
+                                                      MultiLayerNetwork net, RunPlan plan, RunSchedule.Slot slot) {
         int round = slot.round();
         int epoch = slot.epoch();
         long t0 = System.nanoTime();
@@ -163,10 +174,14 @@ public final class SparkTrainer implements Trainer {
         Broadcast<ModelState> broadcast = jsc.broadcast(state);
         long t1 = System.nanoTime();
         jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
+        jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, Integer.toString(round));
+        long asked = System.currentTimeMillis();
         RoundSum<P> sum = shards.rdd()
-                .mapPartitionsWithIndex(new RoundTask<>(runId, config, strategy, broadcast, epoch, slot.inEpoch()), true)
+                .mapPartitionsWithIndex(new RoundTask<>(runId, run, broadcast, epoch, slot.inEpoch()), true)
                 .treeAggregate(RoundSum.<P>empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
+        timings.driverTimes(round, asked, System.currentTimeMillis());
+        jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, null);
         // As on the replicas: the updater's per-epoch learning-rate schedule reads it (gradient averaging steps here).
         net.setEpochCount(epoch - 1);
         strategy.apply(net, sum);

@@ -8,8 +8,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.Serializable;
 
 /**
- * How replicas synchronize. Each method says on which side it runs; the object itself is shipped
- * to the executors inside every round's task, so driver-only state must be transient.
+ * How replicas synchronize. Each method says on which side it runs; the object itself reaches the
+ * executors once per run in a broadcast (in local mode they share the driver's instance, and tasks run
+ * concurrently), so driver-only state must be transient and the executor methods must keep no state.
  *
  * @param <P> what this strategy's replicas send and the driver sums
  */
