@@ -20,17 +20,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(10)
 class ChoicesTest {
 
-    private static final Map<Class<? extends Named>, List<String>> SPELLINGS = Map.of(
-            Choices.Preset.class, List.of("mlp", "lenet", "vgg-mini", "rnn", "lstm"),
-            Choices.Precision.class, List.of("float", "double"),
-            Choices.SequencePooling.class, List.of("last", "max", "avg"),
-            Choices.Activation.class, List.of("sigmoid", "relu", "tanh"),
-            Choices.Updater.class, List.of("sgd", "nesterov", "adam"),
-            Choices.Clipping.class, List.of("none", "clip-value", "clip-l2-norm"),
-            Choices.Loss.class, List.of("mcxent", "negative-log-likelihood", "mse"),
-            Choices.UpdaterState.class, List.of("averaged", "per-replica"),
-            Choices.EngineMode.class, List.of("parameter-averaging", "gradient-averaging", "single-process",
-                    "dl4j-spark"));
+    private static final Map<Class<? extends Named>, List<String>> SPELLINGS = Map.ofEntries(
+            Map.entry(Choices.Preset.class, List.of("mlp", "lenet", "vgg-mini", "rnn", "lstm")),
+            Map.entry(Choices.Precision.class, List.of("float", "double")),
+            Map.entry(Choices.SequencePooling.class, List.of("last", "max", "avg")),
+            Map.entry(Choices.Activation.class, List.of("sigmoid", "relu", "tanh")),
+            Map.entry(Choices.Updater.class, List.of("sgd", "nesterov", "adam")),
+            Map.entry(Choices.Clipping.class, List.of("none", "clip-value", "clip-l2-norm")),
+            Map.entry(Choices.Loss.class, List.of("mcxent", "negative-log-likelihood", "mse")),
+            Map.entry(Choices.UpdaterState.class, List.of("averaged", "per-replica")),
+            Map.entry(Choices.EngineMode.class, List.of("parameter-averaging", "gradient-averaging", "single-process",
+                    "dl4j-spark")),
+            Map.entry(Choices.OuterOptimizer.class, List.of("none", "momentum", "nesterov")),
+            Map.entry(Choices.Exchange.class, List.of("float32", "float16", "bfloat16")),
+            Map.entry(Choices.LearningRateScaling.class, List.of("none", "linear", "sqrt")));
 
     @Test
     void everyChoiceIsSpelledAsInTheConfFiles() {
