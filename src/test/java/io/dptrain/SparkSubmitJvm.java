@@ -18,7 +18,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -32,8 +35,10 @@ import java.util.stream.Collectors;
  * {@code bin/spark-submit} is what Spark's own script does: Spark's {@code org.apache.spark.launcher.Main}
  * prints the SparkSubmit JVM's command (Java 17 options, driver memory, {@code SPARK_SUBMIT_OPTS},
  * {@code spark.driver.extraClassPath} ...) and the script {@code exec}s it, so the launched process is
- * the driver JVM itself (a SIGKILL reaches the driver, not a shell). The driver's classes come from
- * {@code spark.driver.extraClassPath}, set to the test classpath.
+ * the driver JVM itself (a SIGKILL reaches the driver, not a shell). The SparkSubmit JVM finds Spark and
+ * dptrain on {@code SPARK_DIST_CLASSPATH} (what a "Hadoop free" Spark installation sets in
+ * {@code spark-env.sh}), set to the test classpath; a driver that a Worker runs (cluster deploy mode)
+ * gets the same classpath as {@code spark.driver.extraClassPath}.
  */
 public final class SparkSubmitJvm {
     /** The test JVM's classpath: drivers, daemons and executors all run from it. */
@@ -52,6 +57,9 @@ public final class SparkSubmitJvm {
             "LAST=$((${#CMD[@]} - 1))",
             "[ \"${CMD[$LAST]}\" = 0 ] || exit \"${CMD[$LAST]}\"",
             "exec \"${CMD[@]:1:$((LAST - 1))}\"", "");
+
+    /** The name prefix of the threads of Spark's launcher ({@code SparkLauncher.REDIRECTOR_FACTORY}). */
+    private static final String MONITOR_THREAD = "launcher-proc-";
 
     private SparkSubmitJvm() {
     }
@@ -104,6 +112,9 @@ public final class SparkSubmitJvm {
         submitOptions.addAll(jvmOptions);
         Map<String, String> env = new HashMap<>(environment(dir));
         env.put("JAVA_HOME", System.getProperty("java.home"));
+        // Spark's launcher puts SPARK_HOME/jars (only its own jar here) and this on SparkSubmit's classpath in
+        // either deploy mode; spark.driver.extraClassPath reaches that JVM in client mode only
+        env.put("SPARK_DIST_CLASSPATH", CLASSPATH);
         env.put("SPARK_SUBMIT_OPTS", String.join(" ", submitOptions));
         return new SparkLauncher(env)
                 .setSparkHome(home.toString())
@@ -153,78 +164,97 @@ public final class SparkSubmitJvm {
 
     /**
      * Starts the JVM of {@code launcher} with a {@link SparkAppHandle}, through which the driver reports
-     * its application id and state. Synchronized: the new child of this JVM is the driver.
+     * its application id and state. Synchronized: the launcher thread that starts here is this driver's.
      */
     public static synchronized Submission start(SparkLauncher launcher) throws IOException {
-        Set<Long> before = ProcessHandle.current().children().map(ProcessHandle::pid).collect(Collectors.toSet());
-        SparkAppHandle handle = launcher.startApplication();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            List<ProcessHandle> started = ProcessHandle.current().children()
-                    .filter(p -> !before.contains(p.pid())).toList();
-            if (started.size() == 1) {
-                return new Submission(handle, started.get(0));
+        Set<Thread> before = launcherThreads();
+        CompletableFuture<String> appId = new CompletableFuture<>();
+        SparkAppHandle handle = launcher.startApplication(new SparkAppHandle.Listener() {
+            @Override
+            public void stateChanged(SparkAppHandle h) {
+                if (h.getState().isFinal()) {
+                    appId.complete(null); // ended before it had an id; no effect once it had one
+                }
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                handle.kill();
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting " + launcher, e);
+
+            @Override
+            public void infoChanged(SparkAppHandle h) {
+                if (h.getAppId() != null) {
+                    appId.complete(h.getAppId());
+                }
             }
+        });
+        List<Thread> monitors = launcherThreads().stream().filter(t -> !before.contains(t)).toList();
+        if (monitors.size() != 1) {
+            handle.kill();
+            throw new IllegalStateException("expected one new " + MONITOR_THREAD + "* thread of Spark's launcher "
+                    + "for the driver it started, found " + monitors);
         }
-        handle.kill();
-        throw new IllegalStateException("no new child JVM of this JVM within 10 s after startApplication");
+        return new Submission(handle, monitors.get(0), appId);
+    }
+
+    /** Spark's launcher threads alive now (see {@link Submission}). */
+    private static Set<Thread> launcherThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(MONITOR_THREAD))
+                .collect(Collectors.toSet());
     }
 
     /**
-     * A driver JVM started by {@link #start}: the handle (application id, state) and the process.
+     * A driver JVM started by {@link #start}.
      *
-     * @param handle the application as Spark's launcher sees it
-     * @param jvm    the driver JVM (SparkSubmit), for waiting on its end and stopping what it started
+     * <p>Spark's launcher settles the handle's final state on a thread of its own once the driver JVM has
+     * exited ({@code ChildProcAppHandle.monitorChild}, on a {@code launcher-proc-N} thread): it reads what
+     * the driver still had to report, then turns a FINISHED into FAILED if the exit code is not 0 and sets
+     * LOST if the driver never reported an end. Until that thread has ended a FINISHED can still become
+     * FAILED, and the handle has no public signal for it, so {@link #awaitEnd} joins that thread.
+     *
+     * @param handle  the application as Spark's launcher sees it
+     * @param monitor the launcher's thread that waits for the driver JVM and settles the final state
+     * @param appId   completes with the application id once the driver has one, or with null if it ends first
      */
-    public record Submission(SparkAppHandle handle, ProcessHandle jvm) {
+    public record Submission(SparkAppHandle handle, Thread monitor, CompletableFuture<String> appId) {
         /** The application id, once the driver has registered with its master; fails after {@code timeout}. */
         public String awaitAppId(Duration timeout, Path log) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (handle.getAppId() == null) {
-                if (handle.getState().isFinal() || System.nanoTime() > deadline) {
-                    throw new AssertionError("no application id within " + timeout + ", state " + handle.getState()
+            try {
+                String id = appId.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (id == null) {
+                    throw new AssertionError("the driver ended (" + handle.getState() + ") without an application id"
                             + "; log " + log + ":\n" + tail(log));
                 }
-                Thread.sleep(50);
+                return id;
+            } catch (TimeoutException e) {
+                throw new AssertionError("no application id within " + timeout + ", state " + handle.getState()
+                        + "; log " + log + ":\n" + tail(log), e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
             }
-            return handle.getAppId();
+        }
+
+        /** Whether the driver JVM is still running (Spark's launcher has not yet seen it exit). */
+        public boolean running() {
+            return monitor.isAlive();
         }
 
         /**
-         * Waits for the driver JVM to exit and returns the application's final state: FINISHED when the
-         * driver stopped its context and the JVM exited with 0, FAILED when the JVM exited with another
-         * code (Spark's launcher turns a FINISHED into FAILED then), LOST when the driver never reported
-         * an end. Fails after {@code timeout}.
+         * Waits for the driver JVM to exit and for Spark's launcher to settle the application's final state,
+         * and returns it: FINISHED when the driver stopped its context and its JVM exited with 0, FAILED when
+         * the JVM exited with another code, LOST when the driver never reported an end. Fails after
+         * {@code timeout}.
          */
         public SparkAppHandle.State awaitEnd(Duration timeout, Path log) throws InterruptedException {
-            boolean exited = jvm.onExit().completeOnTimeout(null, timeout.toSeconds(), TimeUnit.SECONDS).join() != null;
-            if (!exited) {
-                throw new AssertionError("the driver did not end within " + timeout + "; log " + log + ":\n"
-                        + tail(log));
+            monitor.join(timeout.toMillis());
+            if (monitor.isAlive()) {
+                throw new AssertionError("the driver did not end within " + timeout + ", state " + handle.getState()
+                        + "; log " + log + ":\n" + tail(log));
             }
-            // Spark's launcher has its own thread waiting for the same exit; it settles the state from the exit
-            // code (FINISHED kept on 0, else FAILED; LOST if not final). Read the state once it had time to.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!handle.getState().isFinal() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(1000);
             return handle.getState();
         }
 
-        /** Kills the driver JVM and what it started. */
+        /** Kills the driver JVM (SIGKILL) unless it has ended. */
         public void stop() {
-            List<ProcessHandle> children = jvm.descendants().toList();
-            handle.kill();
-            jvm.destroyForcibly();
-            children.forEach(ProcessHandle::destroyForcibly);
+            if (running()) {
+                handle.kill();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.dptrain.cluster;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dptrain.SparkSubmitJvm;
+import org.apache.spark.launcher.SparkAppHandle;
 import org.apache.spark.launcher.SparkLauncher;
 
 import java.io.IOException;
@@ -197,7 +198,7 @@ final class StandaloneCluster implements AutoCloseable {
      * Runs {@code launcher}'s driver to its end and returns the application's final state (FINISHED: it
      * stopped its context and its JVM exited with 0); fails after {@code timeout}.
      */
-    org.apache.spark.launcher.SparkAppHandle.State run(SparkLauncher launcher, Path log, Duration timeout)
+    SparkAppHandle.State run(SparkLauncher launcher, Path log, Duration timeout)
             throws IOException, InterruptedException {
         SparkSubmitJvm.Submission submission = start(launcher);
         try {

@@ -148,7 +148,7 @@ class WorkerLossTest {
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
         while (lastRound(Files.readString(log)) < round) {
-            assertThat(driver.jvm().isAlive()).as("driver alive before round %d:%n%s", round, SparkSubmitJvm.tail(log))
+            assertThat(driver.running()).as("driver alive before round %d:%n%s", round, SparkSubmitJvm.tail(log))
                     .isTrue();
             assertThat(System.nanoTime()).as("round %d within %s", round, RUN_TIMEOUT).isLessThan(deadline);
             Thread.sleep(50);

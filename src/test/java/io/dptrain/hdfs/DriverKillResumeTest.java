@@ -8,6 +8,8 @@ import io.dptrain.io.RunOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +88,8 @@ class DriverKillResumeTest {
         CheckpointStore store = new CheckpointStore(checkpoints.toString(), new Configuration(), 2);
         java.nio.file.Path killedLog = dir.resolve("driver-killed.log");
 
-        Process driver = launchDriver(run, checkpoints, false, killedLog);
+        // a plain process: its exit status must show the SIGKILL
+        Process driver = SparkSubmitJvm.launch(driver(run, checkpoints, false, killedLog));
         int seen = awaitCheckpoint(store, 2 * EVERY, driver, killedLog);
         // Kill between two checkpoints, so the resumed run has rounds to do again (and must not count them twice).
         awaitProgress(killedLog, seen + EVERY / 2, driver);
@@ -101,15 +105,14 @@ class DriverKillResumeTest {
         assertThat(hdfs.listFiles(run)).as("the killed driver wrote no output").isEmpty();
 
         java.nio.file.Path resumedLog = dir.resolve("driver-resumed.log");
-        Process resumed = launchDriver(run, checkpoints, true, resumedLog);
+        SparkSubmitJvm.Submission resumed = SparkSubmitJvm.start(driver(run, checkpoints, true, resumedLog));
         try {
-            assertThat(resumed.waitFor(200, TimeUnit.SECONDS)).as("resumed driver within 200 s, log %s", resumedLog)
-                    .isTrue();
+            assertThat(resumed.awaitEnd(Duration.ofSeconds(200), resumedLog))
+                    .as("resumed driver's final state:%n%s", tail(resumedLog)).isEqualTo(SparkAppHandle.State.FINISHED);
         } finally {
-            stop(resumed);
+            resumed.stop();
         }
 
-        assertThat(resumed.exitValue()).as("resumed driver's exit code:%n%s", tail(resumedLog)).isZero();
         String log = Files.readString(resumedLog);
         Matcher resuming = RESUMING.matcher(log);
         assertThat(resuming.find()).as("the resumed driver says where it resumed:%n%s", tail(resumedLog)).isTrue();
@@ -139,13 +142,8 @@ class DriverKillResumeTest {
                 + "driver").containsExactly("ckpt-00000056.bin", "ckpt-00000057.bin");
     }
 
-    /**
-     * The training driver: dptrain under SparkSubmit, client mode, {@code local[2]}, a JVM of its own
-     * started by {@link SparkSubmitJvm#launch} as a plain process, so that the test can SIGKILL it and
-     * read its exit code.
-     */
-    private static Process launchDriver(Path run, Path checkpoints, boolean resume, java.nio.file.Path log)
-            throws IOException {
+    /** The training driver: dptrain under SparkSubmit, client mode, {@code local[2]}, a JVM of its own. */
+    private static SparkLauncher driver(Path run, Path checkpoints, boolean resume, java.nio.file.Path log) {
         List<String> args = new ArrayList<>(List.of("train"));
         for (String setting : List.of(
                 "data.train=" + new Path(prepared, "fashion-mnist-train.parquet"),
@@ -159,8 +157,7 @@ class DriverKillResumeTest {
         if (resume) {
             args.add("--resume");
         }
-        return SparkSubmitJvm.launch(SparkSubmitJvm.dptrain(dir, "local[2]", log, List.of(), args)
-                .setAppName("dptrain driver-kill test"));
+        return SparkSubmitJvm.dptrain(dir, "local[2]", log, List.of(), args).setAppName("dptrain driver-kill test");
     }
 
     /** Polls HDFS until a checkpoint for {@code round} or later is there and returns its round. */
@@ -208,12 +205,6 @@ class DriverKillResumeTest {
             rounds.add(Integer.parseInt(m.group(1)));
         }
         return rounds;
-    }
-
-    private static void stop(Process process) {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-        }
     }
 
     private static List<String> readLines(Path file) throws IOException {
