@@ -1,6 +1,9 @@
 package io.dptrain.cluster;
 
+import io.dptrain.SparkSubmitJvm;
 import io.dptrain.io.RunOutput;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -75,13 +78,12 @@ class AuthenticatedClusterTest {
 
         Path run = cluster.dir().resolve("run-with-secret");
         Path log = cluster.dir().resolve("submit-with-secret.log");
-        List<String> options = new ArrayList<>(options());
-        options.addAll(List.of("--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + SECRET));
-        int exit = cluster.submitAndWait(log, options, "spark-internal", ClusterJobs.tinyLenetTrain(data, run),
-                RUN_TIMEOUT);
-        assertThat(exit).as("exit code with the secret:%n%s", StandaloneCluster.tail(log)).isZero();
+        SparkSubmitJvm.Submission withSecret = cluster.start(submitter(log, "run-with-secret",
+                "spark.authenticate=true", "spark.authenticate.secret=" + SECRET));
+        String appId = withSecret.awaitAppId(RUN_TIMEOUT, log);
+        assertThat(withSecret.awaitEnd(RUN_TIMEOUT, log)).as("final state with the secret:%n%s",
+                SparkSubmitJvm.tail(log)).isEqualTo(SparkAppHandle.State.FINISHED);
         assertThat(run.resolve(RunOutput.MODEL)).isNotEmptyFile();
-        String appId = StandaloneCluster.find(log, "Connected to Spark cluster with app ID (app-[0-9-]+)");
         for (int i = 1; i <= 2; i++) {
             assertThat(cluster.workDir(i).resolve(appId)).as("worker %d ran an executor of %s", i, appId)
                     .isDirectory();
@@ -107,17 +109,22 @@ class AuthenticatedClusterTest {
                 .contains("SaslException: DIGEST-MD5");
     }
 
+    /**
+     * A refused driver must fail with dptrain's exit code (2), which only a plain process shows (a handle
+     * reports FAILED for any non-zero code); hence {@link StandaloneCluster#launch} for those.
+     */
     private static Process submit(Path log, String run, String... settings) throws IOException {
-        List<String> options = new ArrayList<>(options());
-        for (String setting : settings) {
-            options.addAll(List.of("--conf", setting));
-        }
-        return cluster.submit(log, options, "spark-internal", ClusterJobs.tinyLenetTrain(data, cluster.dir().resolve(run)));
+        return cluster.launch(submitter(log, run, settings));
     }
 
-    private static List<String> options() {
-        return List.of("--deploy-mode", "client", "--conf", "spark.driver.host=127.0.0.1",
-                "--executor-memory", "768m", "--conf", "spark.cores.max=2");
+    private static SparkLauncher submitter(Path log, String run, String... settings) {
+        SparkLauncher launcher = cluster.submitter(log, ClusterJobs.tinyLenetTrain(data, cluster.dir().resolve(run)))
+                .setConf(SparkLauncher.EXECUTOR_MEMORY, "768m").setConf("spark.cores.max", "2");
+        for (String setting : settings) {
+            String[] keyValue = setting.split("=", 2);
+            launcher.setConf(keyValue[0], keyValue[1]);
+        }
+        return launcher;
     }
 
     /** Waits for the driver's first failed registration and returns its log up to then. */
@@ -128,7 +135,7 @@ class AuthenticatedClusterTest {
             if (text.contains("Failed to connect to master")) {
                 return text;
             }
-            assertThat(driver.isAlive()).as("driver alive until it tries to register:%n%s", StandaloneCluster.tail(log))
+            assertThat(driver.isAlive()).as("driver alive until it tries to register:%n%s", SparkSubmitJvm.tail(log))
                     .isTrue();
             assertThat(System.nanoTime()).as("a registration attempt within %s, log %s", REFUSAL_TIMEOUT, log)
                     .isLessThan(deadline);

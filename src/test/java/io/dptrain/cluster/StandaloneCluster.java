@@ -2,11 +2,11 @@ package io.dptrain.cluster;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dptrain.cli.Dptrain;
-import org.apache.spark.launcher.JavaModuleOptions;
+import io.dptrain.SparkSubmitJvm;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,30 +21,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Test fixture: a real Spark standalone cluster on 127.0.0.1, a Master and N Workers, each its own
- * JVM started from the test classpath (what {@code jobs/cluster-up.sh} does), and SparkSubmit
- * commands against it (what {@code jobs/submit.sh} does without SPARK_HOME). The Workers launch
- * executor JVMs from SPARK_HOME (an empty jars/ here) plus spark.executor.extraClassPath, which
- * {@link #submit} sets to the test classpath. Logs, work and local folders live in one folder.
- * {@link #close()} stops every JVM it started and what they launched (executors, drivers).
+ * JVM started from the test classpath (what {@code jobs/cluster-up.sh} does), and dptrain submitted
+ * to it through Spark's {@link SparkLauncher} ({@link SparkSubmitJvm}, what {@code jobs/submit.sh} does).
+ * The Workers launch executor JVMs from SPARK_HOME (only Spark's launcher jar in jars/ here) plus
+ * spark.executor.extraClassPath, which {@link #submitter} sets to the test classpath. Logs, work and
+ * local folders live in one folder. {@link #close()} stops every JVM it started and what they launched
+ * (executors, drivers).
  * <pre>{@code
  * try (StandaloneCluster cluster = StandaloneCluster.in(dir).workers(2, 1, "2g").start()) {
- *     Process job = cluster.submit(log, List.of("--deploy-mode", "client"), "spark-internal", dptrainArgs);
+ *     SparkSubmitJvm.Submission job = cluster.start(cluster.submitter(log, dptrainArgs));
+ *     String appId = job.awaitAppId(timeout, log);
  * }
  * }</pre>
  */
 final class StandaloneCluster implements AutoCloseable {
-    /** The test JVM's classpath: daemons, drivers and executors all run from it. */
-    static final String CLASSPATH = System.getProperty("java.class.path");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final List<String> daemonOptions;
     private final List<Process> started = new ArrayList<>();
+    private final List<SparkSubmitJvm.Submission> submissions = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
     private String masterUrl;
     private int masterWebUi;
@@ -106,9 +105,8 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     private void launch(int workerCount, int cores, String memory) throws IOException, InterruptedException {
-        Files.createDirectories(dir.resolve("spark-home/jars"));
         Files.createDirectories(dir.resolve("local"));
-        // Spark's INFO lines name the application, the submitted driver and lost executors
+        // Spark's INFO lines say why a driver was refused and name a driver submitted in cluster mode
         // (dptrain's own log4j2.properties keeps Spark at WARN)
         Files.writeString(dir.resolve("log4j2.properties"), String.join("\n",
                 "rootLogger.level = info", "rootLogger.appenderRef.stderr.ref = console",
@@ -163,40 +161,60 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
-     * Starts {@code org.apache.spark.deploy.SparkSubmit} against this cluster as a JVM whose output
-     * goes to {@code log}: conf/spark-defaults.conf as properties file, dptrain's CLI as main class,
-     * one core per executor, no UI, local folders in {@link #dir()}, executors on the test classpath.
+     * A launcher of dptrain against this cluster in client mode ({@link SparkSubmitJvm#dptrain}): INFO
+     * logging, one core per executor, executors on the test classpath with their temporary files in
+     * {@link #dir()}. Callers add their own settings (name, memory, deploy mode ...).
      *
-     * @param sparkOptions further spark-submit options (deploy mode, memory, --conf ...)
-     * @param application  the application jar, or "spark-internal" when the classes are on the classpath
-     * @param appArgs      the dptrain command line
+     * @param log     the driver's (SparkSubmit's) output
+     * @param appArgs the dptrain command line
      */
-    Process submit(Path log, List<String> sparkOptions, String application, List<String> appArgs) throws IOException {
-        List<String> command = new ArrayList<>(javaCommand("1g"));
-        command.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", masterUrl,
-                "--properties-file", Path.of("conf/spark-defaults.conf").toAbsolutePath().toString(),
-                "--class", Dptrain.class.getName(),
-                "--executor-cores", "1",
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.local.dir=" + dir.resolve("local"),
-                "--conf", "spark.executor.extraClassPath=" + CLASSPATH,
-                "--conf", "spark.executor.extraJavaOptions=-Djava.io.tmpdir=" + dir.resolve("local")));
-        command.addAll(sparkOptions);
-        command.add(application);
-        command.addAll(appArgs);
-        Process submit = launch(command, log);
-        started.add(submit);
-        return submit;
+    SparkLauncher submitter(Path log, List<String> appArgs) {
+        return SparkSubmitJvm.dptrain(dir, masterUrl, log,
+                        List.of("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties")), appArgs)
+                .setConf(SparkLauncher.EXECUTOR_CORES, "1")
+                .setConf(SparkLauncher.EXECUTOR_EXTRA_CLASSPATH, SparkSubmitJvm.CLASSPATH)
+                .setConf(SparkLauncher.EXECUTOR_EXTRA_JAVA_OPTIONS, "-Djava.io.tmpdir=" + dir.resolve("local"));
     }
 
-    /** Runs {@link #submit} to its end and returns SparkSubmit's exit code; fails after {@code timeout}. */
-    int submitAndWait(Path log, List<String> sparkOptions, String application, List<String> appArgs,
-                      Duration timeout) throws IOException, InterruptedException {
-        Process submit = submit(log, sparkOptions, application, appArgs);
+    /** Starts {@code launcher}'s driver with a handle (application id and state); {@link #close()} stops it. */
+    SparkSubmitJvm.Submission start(SparkLauncher launcher) throws IOException {
+        SparkSubmitJvm.Submission submission = SparkSubmitJvm.start(launcher);
+        submissions.add(submission);
+        return submission;
+    }
+
+    /**
+     * Starts {@code launcher}'s SparkSubmit JVM as a plain process, where its exit code is what the test
+     * needs (a driver that must fail with dptrain's code, a cluster-mode submission whose driver runs on a
+     * Worker, out of the launcher's sight); {@link #close()} stops it.
+     */
+    Process launch(SparkLauncher launcher) throws IOException {
+        Process process = SparkSubmitJvm.launch(launcher);
+        started.add(process);
+        return process;
+    }
+
+    /**
+     * Runs {@code launcher}'s driver to its end and returns the application's final state (FINISHED: it
+     * stopped its context and its JVM exited with 0); fails after {@code timeout}.
+     */
+    SparkAppHandle.State run(SparkLauncher launcher, Path log, Duration timeout)
+            throws IOException, InterruptedException {
+        SparkSubmitJvm.Submission submission = start(launcher);
+        try {
+            return submission.awaitEnd(timeout, log);
+        } finally {
+            submission.stop();
+        }
+    }
+
+    /** Runs {@link #launch} to its end and returns SparkSubmit's exit code; fails after {@code timeout}. */
+    int launchAndWait(SparkLauncher launcher, Path log, Duration timeout) throws IOException, InterruptedException {
+        Process submit = launch(launcher);
         try {
             if (!submit.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 throw new AssertionError("spark-submit did not end within " + timeout + "; log " + log + ":\n"
-                        + tail(log));
+                        + SparkSubmitJvm.tail(log));
             }
             return submit.exitValue();
         } finally {
@@ -253,43 +271,22 @@ final class StandaloneCluster implements AutoCloseable {
     /** Stops every JVM started here, submissions first, and what they launched (executors, drivers). */
     @Override
     public void close() {
+        submissions.forEach(SparkSubmitJvm.Submission::stop);
         for (int i = started.size() - 1; i >= 0; i--) {
             stop(started.get(i));
         }
     }
 
     private Process startDaemon(String name, String mainClass, String... args) throws IOException {
-        List<String> command = new ArrayList<>(javaCommand("512m"));
-        command.addAll(command.size() - 2, daemonOptions); // before -cp <classpath>
+        List<String> options = new ArrayList<>(daemonOptions);
+        options.add("-Djava.io.tmpdir=" + dir.resolve("local"));
+        options.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
+        List<String> command = new ArrayList<>(SparkSubmitJvm.javaCommand("512m", options));
         command.add(mainClass);
         command.addAll(Arrays.asList(args));
-        return launch(command, dir.resolve(name + ".log"));
-    }
-
-    /** java from this JVM's home with Spark's Java 17 options, INFO logging and the test classpath. */
-    private List<String> javaCommand(String heap) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + heap);
-        command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split(" ")));
-        command.add("-Djava.io.tmpdir=" + dir.resolve("local"));
-        command.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"));
-        command.addAll(List.of("-cp", CLASSPATH));
-        return command;
-    }
-
-    /**
-     * Starts a JVM with its output in a log. Workers launch executors from SPARK_HOME/jars (empty
-     * here) plus spark.executor.extraClassPath, with the Scala version from SPARK_SCALA_VERSION.
-     */
-    private Process launch(List<String> command, Path log) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("SPARK_HOME", dir.resolve("spark-home").toString());
-        env.put("SPARK_SCALA_VERSION", "2.12");
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        env.put("SPARK_LOCAL_DIRS", dir.resolve("local").toString());
-        env.put("OMP_NUM_THREADS", "1");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        builder.environment().putAll(SparkSubmitJvm.environment(dir));
         return builder.start();
     }
 
@@ -312,25 +309,6 @@ final class StandaloneCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    /** The first capture group of {@code regex} in a log; an assertion error with the log's tail if absent. */
-    static String find(Path log, String regex) throws IOException {
-        Matcher matcher = Pattern.compile(regex).matcher(Files.readString(log));
-        if (!matcher.find()) {
-            throw new AssertionError(regex + " not in " + log + ":\n" + tail(log));
-        }
-        return matcher.group(1);
-    }
-
-    /** The last 40 lines of a log, for failure messages. */
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

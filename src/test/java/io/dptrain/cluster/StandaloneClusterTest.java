@@ -1,8 +1,11 @@
 package io.dptrain.cluster;
 
+import io.dptrain.SparkSubmitJvm;
 import io.dptrain.cli.Dptrain;
-import io.dptrain.report.Provenance;
 import io.dptrain.io.RunOutput;
+import io.dptrain.report.Provenance;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -13,9 +16,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
@@ -54,13 +58,13 @@ class StandaloneClusterTest {
         Path run = cluster.dir().resolve("run-client");
         Path log = cluster.dir().resolve("submit-client.log");
         // the application's classes are on the submitting JVM's classpath (the app jar is built after the tests)
-        int exit = submit(log, List.of("--deploy-mode", "client", "--conf", "spark.driver.host=127.0.0.1"),
-                "spark-internal", run);
+        SparkSubmitJvm.Submission job = cluster.start(submitter(log, run));
+        String appId = job.awaitAppId(SUBMIT_TIMEOUT, log);
 
-        assertThat(exit).as("spark-submit exit code:%n%s", StandaloneCluster.tail(log)).isZero();
+        assertThat(job.awaitEnd(SUBMIT_TIMEOUT, log)).as("final state of %s:%n%s", appId, SparkSubmitJvm.tail(log))
+                .isEqualTo(SparkAppHandle.State.FINISHED);
         assertThat(Files.readString(log)).contains("test accuracy: ");
         assertRun(run);
-        String appId = StandaloneCluster.find(log, "Connected to Spark cluster with app ID (app-[0-9-]+)");
         for (int i = 1; i <= 2; i++) {
             assertThat(cluster.workDir(i).resolve(appId)).as("worker %d ran an executor of %s", i, appId)
                     .isDirectory();
@@ -71,16 +75,24 @@ class StandaloneClusterTest {
      * In cluster deploy mode a Worker runs the driver, and SparkSubmit exits 0 once the Master has
      * accepted it, even when the driver fails later: the driver's final state comes from the
      * Master's JSON. The driver gets the Java 17 options from conf/spark-defaults.conf only.
+     * SparkLauncher's handle does not follow such a driver (it runs on a Worker, not in the launched
+     * JVM, and never reports to the launcher), so its id is read from SparkSubmit's output, the only
+     * place that names it.
      */
     @Test
     void clusterModeDriverFinishes() throws Exception {
         Path run = cluster.dir().resolve("run-cluster");
         Path log = cluster.dir().resolve("submit-cluster.log");
-        int exit = submit(log, List.of("--deploy-mode", "cluster", "--driver-memory", "1g",
-                "--conf", "spark.driver.extraClassPath=" + StandaloneCluster.CLASSPATH), applicationJar().toString(), run);
+        SparkLauncher launcher = submitter(log, run).setDeployMode("cluster").setAppResource(applicationJar().toString())
+                .setConf(SparkLauncher.DRIVER_MEMORY, "1g");
+        int exit = cluster.launchAndWait(launcher, log, SUBMIT_TIMEOUT);
 
-        assertThat(exit).as("spark-submit exit code:%n%s", StandaloneCluster.tail(log)).isZero();
-        String driverId = StandaloneCluster.find(log, "Driver successfully submitted as (driver-[0-9-]+)");
+        assertThat(exit).as("spark-submit exit code:%n%s", SparkSubmitJvm.tail(log)).isZero();
+        Matcher submitted = Pattern.compile("Driver successfully submitted as (driver-[0-9-]+)")
+                .matcher(Files.readString(log));
+        assertThat(submitted.find()).as("the submitted driver's id in %s:%n%s", log, SparkSubmitJvm.tail(log))
+                .isTrue();
+        String driverId = submitted.group(1);
         String state = cluster.awaitFinalDriverState(driverId, SUBMIT_TIMEOUT);
         assertThat(state).as("final state of %s, its log in %s", driverId, cluster.dir()).isEqualTo("FINISHED");
         assertRun(run);
@@ -96,13 +108,11 @@ class StandaloneClusterTest {
         assertThat(provenance.sparkMaster()).isEqualTo(cluster.masterUrl());
     }
 
-    /** Submits a tiny LeNet run on the fixture (2 workers, parameter averaging) and returns SparkSubmit's exit code. */
-    private static int submit(Path log, List<String> mode, String application, Path run) throws Exception {
+    /** A tiny LeNet run on the fixture (2 workers, parameter averaging), to be started in either deploy mode. */
+    private static SparkLauncher submitter(Path log, Path run) {
         Path data = ClusterJobs.fixtureTables(cluster.dir());
-        List<String> options = new ArrayList<>(List.of("--name", "dptrain standalone-cluster test",
-                "--executor-memory", "768m", "--conf", "spark.cores.max=2"));
-        options.addAll(mode);
-        return cluster.submitAndWait(log, options, application, ClusterJobs.tinyLenetTrain(data, run), SUBMIT_TIMEOUT);
+        return cluster.submitter(log, ClusterJobs.tinyLenetTrain(data, run)).setAppName("dptrain standalone-cluster test")
+                .setConf(SparkLauncher.EXECUTOR_MEMORY, "768m").setConf("spark.cores.max", "2");
     }
 
     /** The application jar of a cluster-mode driver: dptrain's own classes (DL4J comes with extraClassPath). */

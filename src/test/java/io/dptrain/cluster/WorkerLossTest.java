@@ -2,7 +2,10 @@ package io.dptrain.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dptrain.SparkSubmitJvm;
 import io.dptrain.io.RunOutput;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -65,17 +68,19 @@ class WorkerLossTest {
     void runSurvivesAWorkerKilledMidRunAndEndsLikeACleanRun() throws Exception {
         Path cleanRun = cluster.dir().resolve("run-clean");
         Path cleanLog = cluster.dir().resolve("submit-clean.log");
-        int cleanExit = cluster.submitAndWait(cleanLog, options(), "spark-internal", train(cleanRun), RUN_TIMEOUT);
-        assertThat(cleanExit).as("clean run's exit code:%n%s", StandaloneCluster.tail(cleanLog)).isZero();
+        assertThat(cluster.run(submitter(cleanLog, cleanRun), cleanLog, RUN_TIMEOUT))
+                .as("final state of the clean run:%n%s", SparkSubmitJvm.tail(cleanLog))
+                .isEqualTo(SparkAppHandle.State.FINISHED);
 
         Path faultRun = cluster.dir().resolve("run-fault");
         Path faultLog = cluster.dir().resolve("submit-fault.log");
-        Process driver = cluster.submit(faultLog, options(), "spark-internal", train(faultRun));
+        SparkSubmitJvm.Submission driver = cluster.start(submitter(faultLog, faultRun)
+                .setConf("spark.extraListeners", ExecutorEvents.class.getName()));
+        String appId = driver.awaitAppId(RUN_TIMEOUT, faultLog);
         awaitProgress(driver, faultLog, KILL_AFTER_ROUND);
-        String appId = StandaloneCluster.find(faultLog, "Connected to Spark cluster with app ID (app-[0-9-]+)");
-        int victim = shardBlocksOf(1, appId, faultLog).isEmpty() ? 2 : 1;
+        int victim = shardBlocksOf(1, appId, Files.readString(faultLog)).isEmpty() ? 2 : 1;
         int survivor = 3 - victim;
-        List<String> lostShards = shardBlocksOf(victim, appId, faultLog);
+        List<String> lostShards = shardBlocksOf(victim, appId, Files.readString(faultLog));
         assertThat(lostShards).as("shard blocks cached by worker %d's executor, driver log %s", victim, faultLog)
                 .isNotEmpty();
         List<ProcessHandle> executors = cluster.worker(victim).descendants().toList();
@@ -95,22 +100,21 @@ class WorkerLossTest {
             executors.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         }
 
-        assertThat(driver.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("run ends within %s", RUN_TIMEOUT)
-                .isTrue();
-        assertThat(driver.exitValue()).as("exit code after the loss:%n%s", StandaloneCluster.tail(faultLog)).isZero();
+        assertThat(driver.awaitEnd(RUN_TIMEOUT, faultLog)).as("final state after the loss:%n%s",
+                SparkSubmitJvm.tail(faultLog)).isEqualTo(SparkAppHandle.State.FINISHED);
         assertThat(faultRun.resolve(RunOutput.MODEL)).isNotEmptyFile();
 
-        // mid-run: the driver lost the executor after round KILL_AFTER_ROUND and before the last round
+        // mid-run: the driver's listener saw the executor removed after round KILL_AFTER_ROUND and before the last
         String log = Files.readString(faultLog);
-        int lostAt = log.indexOf("Lost executor " + executorId(victim, appId) + " ");
-        assertThat(lostAt).as("the driver logs the loss of worker %d's executor", victim).isNotNegative();
+        int lostAt = log.indexOf(ExecutorEvents.removed(executorId(victim, appId)) + "\n");
+        assertThat(lostAt).as("the driver's listener saw worker %d's executor removed", victim).isNotNegative();
         assertThat(lastRound(log.substring(0, lostAt))).as("last round reported before the loss")
                 .isBetween(KILL_AFTER_ROUND, ROUNDS - 1);
         // the lost shards were rebuilt from the Parquet table and cached by the surviving executor
         String afterLoss = log.substring(lostAt);
         for (String shard : lostShards) {
             assertThat(afterLoss).as("%s rebuilt on worker %d's executor after the loss", shard, survivor)
-                    .contains("Added " + shard + " in memory on 127.0.0.1:" + blockManagerPort(survivor, appId, log) + " ");
+                    .contains(ExecutorEvents.cached(shard, executorId(survivor, appId)) + "\n");
         }
 
         // every round counted each shard once: the round in flight at the loss was recomputed, not added twice
@@ -132,21 +136,19 @@ class WorkerLossTest {
                 .isEqualTo(cleanAccuracy);
     }
 
-    private static List<String> options() {
-        return List.of("--deploy-mode", "client", "--conf", "spark.driver.host=127.0.0.1",
-                "--name", "dptrain worker-loss test", "--executor-memory", "768m", "--conf", "spark.cores.max=2");
-    }
-
-    private static List<String> train(Path run) {
-        return ClusterJobs.tinyLenetTrain(data, run, "engine.mode=gradient-averaging", "train.epochs=" + EPOCHS,
-                "train.progress-every=1", "train.learning-rate=0.005");
+    private static SparkLauncher submitter(Path log, Path run) {
+        return cluster.submitter(log, ClusterJobs.tinyLenetTrain(data, run, "engine.mode=gradient-averaging",
+                        "train.epochs=" + EPOCHS, "train.progress-every=1", "train.learning-rate=0.005"))
+                .setAppName("dptrain worker-loss test").setConf(SparkLauncher.EXECUTOR_MEMORY, "768m")
+                .setConf("spark.cores.max", "2");
     }
 
     /** Waits until the driver's log reports round {@code round}; fails if the driver ends first. */
-    private static void awaitProgress(Process driver, Path log, int round) throws IOException, InterruptedException {
+    private static void awaitProgress(SparkSubmitJvm.Submission driver, Path log, int round)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
         while (lastRound(Files.readString(log)) < round) {
-            assertThat(driver.isAlive()).as("driver alive before round %d:%n%s", round, StandaloneCluster.tail(log))
+            assertThat(driver.running()).as("driver alive before round %d:%n%s", round, SparkSubmitJvm.tail(log))
                     .isTrue();
             assertThat(System.nanoTime()).as("round %d within %s", round, RUN_TIMEOUT).isLessThan(deadline);
             Thread.sleep(50);
@@ -171,22 +173,15 @@ class WorkerLossTest {
         }
     }
 
-    /** The port of the block manager of Worker {@code worker}'s executor, from the driver's log. */
-    private static String blockManagerPort(int worker, String appId, String log) throws IOException {
-        Matcher matcher = Pattern.compile("BlockManagerId\\(" + executorId(worker, appId) + ", 127\\.0\\.0\\.1, (\\d+)")
-                .matcher(log);
-        assertThat(matcher.find()).as("block manager of worker %d's executor in the driver's log", worker).isTrue();
-        return matcher.group(1);
-    }
-
-    /** The cached blocks ({@code rdd_<id>_<partition>}: the shards) the driver's log places on Worker {@code worker}'s executor. */
-    private static List<String> shardBlocksOf(int worker, String appId, Path driverLog) throws IOException {
-        String log = Files.readString(driverLog);
-        Matcher matcher = Pattern.compile("Added (rdd_\\d+_\\d+) in memory on 127\\.0\\.0\\.1:"
-                + blockManagerPort(worker, appId, log) + " ").matcher(log);
+    /** The cached blocks ({@code rdd_<id>_<partition>}: the shards) the driver's listener saw on Worker {@code worker}'s executor. */
+    private static List<String> shardBlocksOf(int worker, String appId, String log) throws IOException {
+        String executor = executorId(worker, appId);
+        Matcher matcher = ExecutorEvents.CACHED.matcher(log);
         List<String> blocks = new ArrayList<>();
         while (matcher.find()) {
-            blocks.add(matcher.group(1));
+            if (matcher.group(2).equals(executor)) {
+                blocks.add(matcher.group(1));
+            }
         }
         return blocks;
     }

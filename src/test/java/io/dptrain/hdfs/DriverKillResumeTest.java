@@ -1,5 +1,6 @@
 package io.dptrain.hdfs;
 
+import io.dptrain.SparkSubmitJvm;
 import io.dptrain.checkpoint.CheckpointStore;
 import io.dptrain.cli.Dptrain;
 import io.dptrain.data.Fixtures;
@@ -7,7 +8,8 @@ import io.dptrain.io.RunOutput;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.launcher.JavaModuleOptions;
+import org.apache.spark.launcher.SparkAppHandle;
+import org.apache.spark.launcher.SparkLauncher;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,17 +18,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.dptrain.SparkSubmitJvm.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,7 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("cluster")
 @Timeout(300)
 class DriverKillResumeTest {
-    private static final String CLASSPATH = System.getProperty("java.class.path");
     /** checkpoint.every-rounds */
     private static final int EVERY = 4;
     /** 600 rows in 2 shards of 300, batches of 16: 19 rounds per epoch of gradient averaging, 3 epochs. */
@@ -88,7 +88,8 @@ class DriverKillResumeTest {
         CheckpointStore store = new CheckpointStore(checkpoints.toString(), new Configuration(), 2);
         java.nio.file.Path killedLog = dir.resolve("driver-killed.log");
 
-        Process driver = launch(submit(run, checkpoints, false), killedLog);
+        // a plain process: its exit status must show the SIGKILL
+        Process driver = SparkSubmitJvm.launch(driver(run, checkpoints, false, killedLog));
         int seen = awaitCheckpoint(store, 2 * EVERY, driver, killedLog);
         // Kill between two checkpoints, so the resumed run has rounds to do again (and must not count them twice).
         awaitProgress(killedLog, seen + EVERY / 2, driver);
@@ -104,15 +105,14 @@ class DriverKillResumeTest {
         assertThat(hdfs.listFiles(run)).as("the killed driver wrote no output").isEmpty();
 
         java.nio.file.Path resumedLog = dir.resolve("driver-resumed.log");
-        Process resumed = launch(submit(run, checkpoints, true), resumedLog);
+        SparkSubmitJvm.Submission resumed = SparkSubmitJvm.start(driver(run, checkpoints, true, resumedLog));
         try {
-            assertThat(resumed.waitFor(200, TimeUnit.SECONDS)).as("resumed driver within 200 s, log %s", resumedLog)
-                    .isTrue();
+            assertThat(resumed.awaitEnd(Duration.ofSeconds(200), resumedLog))
+                    .as("resumed driver's final state:%n%s", tail(resumedLog)).isEqualTo(SparkAppHandle.State.FINISHED);
         } finally {
-            stop(resumed);
+            resumed.stop();
         }
 
-        assertThat(resumed.exitValue()).as("resumed driver's exit code:%n%s", tail(resumedLog)).isZero();
         String log = Files.readString(resumedLog);
         Matcher resuming = RESUMING.matcher(log);
         assertThat(resuming.find()).as("the resumed driver says where it resumed:%n%s", tail(resumedLog)).isTrue();
@@ -142,20 +142,9 @@ class DriverKillResumeTest {
                 + "driver").containsExactly("ckpt-00000056.bin", "ckpt-00000057.bin");
     }
 
-    /** The SparkSubmit command of the training driver. */
-    private static List<String> submit(Path run, Path checkpoints, boolean resume) {
-        List<String> command = new ArrayList<>();
-        command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx1g");
-        command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptions().split(" ")));
-        command.add("-Djava.io.tmpdir=" + dir.resolve("local"));
-        command.addAll(List.of("-cp", CLASSPATH, "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
-                "--deploy-mode", "client",
-                "--properties-file", java.nio.file.Path.of("conf/spark-defaults.conf").toAbsolutePath().toString(),
-                "--class", Dptrain.class.getName(), "--name", "dptrain driver-kill test",
-                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.local.dir=" + dir.resolve("local"),
-                "spark-internal", "train"));
+    /** The training driver: dptrain under SparkSubmit, client mode, {@code local[2]}, a JVM of its own. */
+    private static SparkLauncher driver(Path run, Path checkpoints, boolean resume, java.nio.file.Path log) {
+        List<String> args = new ArrayList<>(List.of("train"));
         for (String setting : List.of(
                 "data.train=" + new Path(prepared, "fashion-mnist-train.parquet"),
                 "data.test=" + new Path(prepared, "fashion-mnist-test.parquet"),
@@ -163,12 +152,12 @@ class DriverKillResumeTest {
                 "model.lenet.dense=32", "train.batch-size=16", "train.epochs=3", "train.progress-every=1",
                 "engine.mode=gradient-averaging", "engine.workers=2", "output.dir=" + run,
                 "checkpoint.dir=" + checkpoints, "checkpoint.every-rounds=" + EVERY, "checkpoint.keep=2")) {
-            command.addAll(List.of("--set", setting));
+            args.addAll(List.of("--set", setting));
         }
         if (resume) {
-            command.add("--resume");
+            args.add("--resume");
         }
-        return command;
+        return SparkSubmitJvm.dptrain(dir, "local[2]", log, List.of(), args).setAppName("dptrain driver-kill test");
     }
 
     /** Polls HDFS until a checkpoint for {@code round} or later is there and returns its round. */
@@ -218,33 +207,9 @@ class DriverKillResumeTest {
         return rounds;
     }
 
-    private static Process launch(List<String> command, java.nio.file.Path log) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        env.put("SPARK_LOCAL_DIRS", dir.resolve("local").toString());
-        env.put("OMP_NUM_THREADS", "1");
-        return builder.start();
-    }
-
-    private static void stop(Process process) {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-        }
-    }
-
     private static List<String> readLines(Path file) throws IOException {
         try (FSDataInputStream in = file.getFileSystem(new Configuration()).open(file)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        }
-    }
-
-    private static String tail(java.nio.file.Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
