@@ -88,9 +88,9 @@ import org.jsoup.select.NodeVisitor;
  *
  * <p>Still written here, because no library fit:
  * <ul>
- *   <li>Charset decoding, with its fallbacks and the count of replaced bytes: mime4j decodes
- *       text with {@code new String(bytes, charset)}, which replaces undecodable bytes
- *       silently, and reads raw 8-bit header bytes as US-ASCII. So bodies are decoded here
+ *   <li>Charset decoding, with its fallbacks and the count of replaced bytes: mime4j's text
+ *       bodies and decoded headers go through the JDK's replacing decoders, which neither report
+ *       nor count, and it reads raw 8-bit header bytes as US-ASCII. So bodies are decoded here
  *       from mime4j's transfer-decoded bytes, and header values from their raw bytes, with a
  *       {@link CharsetDecoder} that reports each malformed or unmappable sequence.</li>
  *   <li>For the same reason, the scan for RFC 2047 encoded-words (one regular expression):
@@ -124,6 +124,7 @@ public final class MailParser {
             .setMalformedHeaderStartsBody(true)
             .setMaxHeaderCount(MAX_HEADER_COUNT)
             .setMaxLineLen(MAX_HEADER_LINE_BYTES)
+            // One field with its folded lines.
             .setMaxHeaderLen(10 * MAX_HEADER_LINE_BYTES)
             .build();
     /** Keeps every body as its transfer-decoded bytes: charsets are decoded here, counting. */
