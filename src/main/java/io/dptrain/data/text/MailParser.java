@@ -3,7 +3,10 @@ package io.dptrain.data.text;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -13,8 +16,6 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,16 +24,43 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.james.mime4j.codec.Base64InputStream;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+import org.apache.james.mime4j.dom.BinaryBody;
+import org.apache.james.mime4j.dom.Body;
+import org.apache.james.mime4j.dom.Entity;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.dom.SingleBody;
+import org.apache.james.mime4j.dom.TextBody;
+import org.apache.james.mime4j.dom.field.ContentTypeField;
+import org.apache.james.mime4j.message.BasicBodyFactory;
+import org.apache.james.mime4j.message.BodyFactory;
+import org.apache.james.mime4j.message.DefaultMessageBuilder;
+import org.apache.james.mime4j.message.MultipartImpl;
+import org.apache.james.mime4j.stream.Field;
+import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.util.ByteSequence;
+import org.apache.james.mime4j.util.CharsetUtil;
+import org.apache.james.mime4j.util.MimeParameterMapping;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeVisitor;
 
 /**
- * Extracts the readable subject and body text from the raw bytes of an RFC 822 / MIME e-mail,
- * using only the JDK.
+ * Extracts the readable subject and body text from the raw bytes of an RFC 822 / MIME e-mail.
+ * The MIME structure (headers, unfolding, multipart boundaries, {@code message/rfc822},
+ * quoted-printable and base64) is parsed by Apache James mime4j in permissive mode, as spam is
+ * often malformed; HTML is parsed by jsoup.
  *
  * <p>What it does, in order:
  * <ul>
  *   <li>An mbox {@code From } line at the very start is skipped. Headers run to the first empty
- *       line (or the first line that is not a header); folded headers are unfolded. Header names
- *       are case-insensitive and the first occurrence of a header wins.</li>
+ *       line or the first line that is not a header, which starts the body. Header names are
+ *       case-insensitive and the first occurrence of a header wins.</li>
  *   <li>The Subject keeps its text; RFC 2047 encoded-words ({@code =?charset?Q?...?=} and
  *       {@code =?charset?B?...?=}) are decoded and the whitespace between two adjacent ones is
  *       dropped. Raw 8-bit header bytes are read with the message's charset.</li>
@@ -43,18 +71,39 @@ import java.util.regex.Pattern;
  *       yields text; of any other {@code multipart/*} every part that yields text is joined;
  *       {@code message/rfc822} parts contribute their subject and body. Parts marked
  *       {@code Content-Disposition: attachment} and non-text parts (images, applications) are
- *       skipped. A multipart without a usable boundary is read as plain text. Nesting deeper
- *       than {@value #MAX_DEPTH} levels is ignored.</li>
- *   <li>{@code Content-Transfer-Encoding} {@code quoted-printable} and {@code base64} are
- *       decoded leniently (invalid escapes kept, characters outside the alphabet skipped).</li>
- *   <li>Text is decoded with the {@code charset} parameter. A missing, {@code us-ascii}, unknown
- *       or malformed charset name never fails: the bytes are read as UTF-8 when they are valid
+ *       skipped. A multipart without a boundary is read as plain text, one whose boundary never
+ *       occurs by its preamble. Nesting deeper than {@value #MAX_DEPTH} levels is ignored.</li>
+ *   <li>Text is decoded with the {@code charset} parameter (RFC 2231 forms such as
+ *       {@code charset*=us-ascii'en'koi8-r} included). A missing, {@code us-ascii}, unknown or
+ *       malformed charset name never fails: the bytes are read as UTF-8 when they are valid
  *       UTF-8 and as ISO-8859-1 otherwise (every byte maps, so nothing is replaced). With a
  *       known charset, bytes that are not valid in it are replaced by U+FFFD and counted in
  *       {@link ParsedMail#replacedBytes()}.</li>
  *   <li>{@code text/html} (and an undeclared body that is plainly HTML) is reduced to text by
  *       {@link #htmlToText}. Finally line ends become {@code \n}, runs of spaces one space, and
  *       blank-line runs one blank line.</li>
+ *   <li>A message whose headers break the bounds below ({@value #MAX_HEADER_COUNT} fields, lines
+ *       of {@value #MAX_HEADER_LINE_BYTES} bytes) is not read as MIME: its bytes are the body.</li>
+ * </ul>
+ *
+ * <p>Still written here, because no library fit:
+ * <ul>
+ *   <li>Charset decoding, with its fallbacks and the count of replaced bytes: mime4j's text
+ *       bodies and decoded headers go through the JDK's replacing decoders, which neither report
+ *       nor count, and it reads raw 8-bit header bytes as US-ASCII. So bodies are decoded here
+ *       from mime4j's transfer-decoded bytes, and header values from their raw bytes, with a
+ *       {@link CharsetDecoder} that reports each malformed or unmappable sequence.</li>
+ *   <li>For the same reason, the scan for RFC 2047 encoded-words (one regular expression):
+ *       mime4j's {@code DecoderUtil} returns only the decoded string. Their bytes are decoded
+ *       by mime4j's base64 and quoted-printable streams.</li>
+ *   <li>RFC 2231 parameters of {@code Content-Type}: mime4j's lenient Content-Type field
+ *       leaves {@code charset*} undecoded (only its Content-Disposition field applies RFC 2231),
+ *       so its parameters are passed through mime4j's {@link MimeParameterMapping}.</li>
+ *   <li>Which HTML elements break lines: jsoup's {@code Element.text()} puts a whole document
+ *       on one line, so a small visitor over jsoup's tree emits line breaks at block elements
+ *       and spaces at cells.</li>
+ *   <li>The mbox {@code From } line: not part of RFC 822; mime4j would take it as the start
+ *       of the body.</li>
  * </ul>
  *
  * <p>Instances are not used: {@link #parse} is thread-safe and keeps its counter per call.
@@ -65,6 +114,33 @@ public final class MailParser {
     public static final int MAX_DEPTH = 12;
     /** Longest kept header value, in characters; the rest is cut. */
     public static final int MAX_HEADER_CHARS = 200;
+    /** Most header fields per entity that mime4j reads; a bound against hostile input. */
+    public static final int MAX_HEADER_COUNT = 1000;
+    /** Longest header line, in bytes, that mime4j reads; a bound against hostile input. */
+    public static final int MAX_HEADER_LINE_BYTES = 100_000;
+
+    private static final MimeConfig MIME = MimeConfig.copy(MimeConfig.PERMISSIVE)
+            // A line that is not a header ends the headers instead of being dropped.
+            .setMalformedHeaderStartsBody(true)
+            .setMaxHeaderCount(MAX_HEADER_COUNT)
+            .setMaxLineLen(MAX_HEADER_LINE_BYTES)
+            // One field with its folded lines.
+            .setMaxHeaderLen(10 * MAX_HEADER_LINE_BYTES)
+            .build();
+    /** Keeps every body as its transfer-decoded bytes: charsets are decoded here, counting. */
+    private static final BodyFactory BYTES = new BodyFactory() {
+        private final BasicBodyFactory bodies = new BasicBodyFactory();
+
+        @Override
+        public BinaryBody binaryBody(InputStream in) throws IOException {
+            return bodies.binaryBody(in);
+        }
+
+        @Override
+        public TextBody textBody(InputStream in, String mimeCharset) throws IOException {
+            return bodies.textBody(in.readAllBytes(), ISO_8859_1);
+        }
+    };
 
     /** Charset names that mean "not stated": read with the UTF-8 / ISO-8859-1 fallback. */
     private static final Set<String> UNSTATED = Set.of("us-ascii", "ascii", "default",
@@ -77,37 +153,20 @@ public final class MailParser {
             "x-gbk", "GBK");
     private static final Pattern ENCODED_WORD =
             Pattern.compile("=\\?([^?\\s]+)\\?([bBqQ])\\?([^?\\s]*)\\?=");
+    private static final Pattern MEDIA_TYPE =
+            Pattern.compile("[a-z0-9!#$&.+^_-]+/[a-z0-9!#$&.+^_-]+");
     /** An RFC 5322 field name: printable US-ASCII except the colon. */
     private static final Pattern FIELD_NAME = Pattern.compile("[!-9;-~]+");
     private static final Pattern HTML_SNIFF =
             Pattern.compile("<\\s*(html|body)\\b", Pattern.CASE_INSENSITIVE);
-
-    private static final Pattern COMMENT = Pattern.compile("<!--.*?(-->|$)", Pattern.DOTALL);
-    private static final Pattern SCRIPT_STYLE = Pattern.compile(
-            "<\\s*(script|style)\\b[^>]{0,10000}>.*?(<\\s*/\\s*\\1\\s*>|$)",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-    private static final Pattern BLOCK_TAG = Pattern.compile(
-            "<\\s*/?\\s*(br|p|div|tr|li|ul|ol|dl|dt|dd|h[1-6]|table|blockquote|pre|hr|title"
-                    + "|center|form)\\b[^>]{0,10000}>", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CELL_TAG =
-            Pattern.compile("<\\s*/?\\s*(td|th|img)\\b[^>]{0,10000}>", Pattern.CASE_INSENSITIVE);
-    private static final Pattern OTHER_TAG = Pattern.compile("<[a-zA-Z/!?][^>]{0,10000}>");
-    private static final Pattern ENTITY = Pattern.compile(
-            "&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,9}));");
-    private static final Map<String, String> NAMED_ENTITIES = Map.ofEntries(
-            Map.entry("amp", "&"), Map.entry("lt", "<"), Map.entry("gt", ">"),
-            Map.entry("quot", "\""), Map.entry("apos", "'"), Map.entry("nbsp", " "),
-            Map.entry("copy", "\u00A9"), Map.entry("reg", "\u00AE"),
-            Map.entry("trade", "\u2122"), Map.entry("euro", "\u20AC"),
-            Map.entry("pound", "\u00A3"), Map.entry("cent", "\u00A2"),
-            Map.entry("yen", "\u00A5"), Map.entry("sect", "\u00A7"),
-            Map.entry("deg", "\u00B0"), Map.entry("middot", "\u00B7"),
-            Map.entry("bull", "\u2022"), Map.entry("hellip", "\u2026"),
-            Map.entry("ndash", "\u2013"), Map.entry("mdash", "\u2014"),
-            Map.entry("lsquo", "\u2018"), Map.entry("rsquo", "\u2019"),
-            Map.entry("ldquo", "\u201C"), Map.entry("rdquo", "\u201D"),
-            Map.entry("laquo", "\u00AB"), Map.entry("raquo", "\u00BB"),
-            Map.entry("times", "\u00D7"));
+    /** HTML elements that start and end a line, as a browser renders them. */
+    private static final Set<String> BLOCK_TAGS = Set.of("br", "p", "div", "tr", "li", "ul",
+            "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
+            "pre", "hr", "title", "center", "form");
+    /** HTML elements that stand for a space: table cells and images. */
+    private static final Set<String> CELL_TAGS = Set.of("td", "th", "img");
+    /** Elements without content: one break or space, not one at each end. */
+    private static final Set<String> VOID_TAGS = Set.of("br", "hr", "img");
     private static final Pattern SPACES = Pattern.compile("[ \\t\\f\\u000B\\u00A0]+");
 
     /** Bytes replaced so far in this parse. */
@@ -151,10 +210,16 @@ public final class MailParser {
         Objects.requireNonNull(raw, "raw");
         checkHeaderNames(headers);
         MailParser parser = new MailParser();
-        Entity message = Entity.parse(raw, 0, raw.length, true);
+        Message message;
+        try {
+            message = read(withoutMboxFromLine(raw));
+        } catch (IOException e) {
+            // Headers beyond MIME's bounds: the bytes are all there is to read.
+            return new ParsedMail("", "", tidy(parser.decode(raw, null)), parser.replaced);
+        }
         String subject = parser.subject(message);
         String kept = parser.headerLines(message, headers);
-        String body = parser.text(message, "text/plain", 0);
+        String body = parser.text(message, 0);
         return new ParsedMail(tidy(subject).replace('\n', ' '), kept, tidy(body), parser.replaced);
     }
 
@@ -187,34 +252,66 @@ public final class MailParser {
     }
 
     /**
-     * Reduces HTML to its visible text: comments, {@code script} and {@code style} elements go;
-     * block tags ({@code br p div tr li h1..h6 table ...}) become line breaks, table cells and
-     * images a space, every other tag nothing (as a browser renders {@code V<b></b>iagra});
-     * then entities are decoded: the common named ones ({@code &amp; &lt; &gt; &quot; &apos;
-     * &nbsp;} and a few typographic ones) and numeric {@code &#NN;} / {@code &#xHH;}. Unknown
-     * entities stay as written.
+     * Reduces HTML to its visible text, as jsoup parses it (HTML5 rules, all named entities):
+     * comments, {@code script} and {@code style} go; block elements ({@code br p div tr li
+     * h1..h6 table ...}) become line breaks, table cells and images a space, every other tag
+     * nothing (as a browser renders {@code V<b></b>iagra}). Unknown entities stay as written.
      *
      * @param html HTML text, not null
      * @return the text, whitespace tidied
      */
     public static String htmlToText(String html) {
         Objects.requireNonNull(html, "html");
-        String s = COMMENT.matcher(html).replaceAll(" ");
-        s = SCRIPT_STYLE.matcher(s).replaceAll(" ");
-        s = BLOCK_TAG.matcher(s).replaceAll("\n");
-        s = CELL_TAG.matcher(s).replaceAll(" ");
-        s = OTHER_TAG.matcher(s).replaceAll("");
-        return tidy(decodeEntities(s));
+        StringBuilder text = new StringBuilder(html.length());
+        NodeVisitor visitor = new NodeVisitor() {
+            @Override
+            public void head(Node node, int depth) {
+                if (node instanceof TextNode t) {
+                    text.append(t.getWholeText());
+                } else if (node instanceof Element e) {
+                    text.append(separator(e));
+                }
+            }
+
+            @Override
+            public void tail(Node node, int depth) {
+                if (node instanceof Element e && !VOID_TAGS.contains(e.normalName())) {
+                    text.append(separator(e));
+                }
+            }
+        };
+        visitor.traverse(Jsoup.parse(html));
+        return tidy(text.toString());
+    }
+
+    private static String separator(Element element) {
+        String tag = element.normalName();
+        return BLOCK_TAGS.contains(tag) ? "\n" : CELL_TAGS.contains(tag) ? " " : "";
+    }
+
+    private static Message read(byte[] raw) throws IOException {
+        DefaultMessageBuilder builder = new DefaultMessageBuilder();
+        builder.setMimeEntityConfig(MIME);
+        builder.setDecodeMonitor(DecodeMonitor.SILENT);
+        builder.setBodyFactory(BYTES);
+        return builder.parseMessage(new ByteArrayInputStream(raw));
+    }
+
+    /** The message without a leading mbox {@code From } line. */
+    private static byte[] withoutMboxFromLine(byte[] raw) {
+        if (raw.length < 5 || !new String(raw, 0, 5, ISO_8859_1).equals("From ")) {
+            return raw;
+        }
+        int i = 0;
+        while (i < raw.length && raw[i] != '\n') {
+            i++;
+        }
+        return i + 1 >= raw.length ? new byte[0] : Arrays.copyOfRange(raw, i + 1, raw.length);
     }
 
     private String subject(Entity message) {
-        String value = message.header("subject");
-        if (value == null) {
-            return "";
-        }
-        String charset = ContentType.parse(message.header("content-type"), "text/plain")
-                .param("charset");
-        return decodeHeader(value, charset);
+        String value = rawValue(message, "Subject");
+        return value == null ? "" : decodeHeader(value, charsetParameter(message));
     }
 
     /** The kept header lines of the message, {@code Name: value} each, joined by newlines. */
@@ -222,19 +319,17 @@ public final class MailParser {
         if (names.isEmpty()) {
             return "";
         }
-        String charset = ContentType.parse(message.header("content-type"), "text/plain")
-                .param("charset");
+        String charset = charsetParameter(message);
         StringBuilder lines = new StringBuilder();
         for (String name : names) {
-            String raw = message.header(name.toLowerCase(Locale.ROOT));
+            String raw = rawValue(message, name);
             if (raw == null || raw.isBlank()) {
                 continue;
             }
             String value;
             if (name.equalsIgnoreCase("content-type")) {
-                ContentType type = ContentType.parse(raw, "text/plain");
-                String typeCharset = type.param("charset");
-                value = type.mime() + (typeCharset == null || typeCharset.isBlank() ? ""
+                String typeCharset = charsetParameter(message);
+                value = mimeType(message) + (typeCharset == null || typeCharset.isBlank() ? ""
                         : "; charset=" + typeCharset.trim().toLowerCase(Locale.ROOT));
             } else {
                 value = decodeHeader(raw, charset);
@@ -252,60 +347,51 @@ public final class MailParser {
     }
 
     /** The text of one entity, by its content type. */
-    private String text(Entity entity, String defaultType, int depth) {
-        if (depth > MAX_DEPTH) {
+    private String text(Entity entity, int depth) {
+        if (depth > MAX_DEPTH || depth > 0 && "attachment".equals(entity.getDispositionType())) {
             return "";
         }
-        if (depth > 0 && entity.isAttachment()) {
-            return "";
-        }
-        ContentType type = ContentType.parse(entity.header("content-type"), defaultType);
-        String mime = type.mime();
-        if (mime.startsWith("multipart/")) {
-            String boundary = type.param("boundary");
-            List<Entity> parts = boundary == null || boundary.isEmpty()
-                    ? List.of() : entity.parts(boundary);
+        Body body = entity.getBody();
+        if (body instanceof Multipart multipart) {
+            List<Entity> parts = multipart.getBodyParts();
             if (parts.isEmpty()) {
-                return decodeBody(entity, type);
+                return preamble(multipart, charsetParameter(entity));
             }
-            String childDefault = mime.equals("multipart/digest") ? "message/rfc822"
-                    : "text/plain";
-            if (mime.equals("multipart/alternative")) {
-                return alternative(parts, childDefault, depth);
+            if (multipart.getSubType().equalsIgnoreCase("alternative")) {
+                return alternative(parts, depth);
             }
             StringBuilder joined = new StringBuilder();
             for (Entity part : parts) {
-                String text = text(part, childDefault, depth + 1);
+                String text = text(part, depth + 1);
                 if (!text.isBlank()) {
                     joined.append(joined.length() == 0 ? "" : "\n").append(text);
                 }
             }
             return joined.toString();
         }
-        if (mime.equals("message/rfc822")) {
-            byte[] bytes = transferDecode(entity);
-            Entity inner = Entity.parse(bytes, 0, bytes.length, true);
+        if (body instanceof Message inner) {
             String subject = subject(inner);
-            String body = text(inner, "text/plain", depth + 1);
-            return subject.isBlank() ? body : subject + "\n" + body;
+            String text = text(inner, depth + 1);
+            return subject.isBlank() ? text : subject + "\n" + text;
         }
+        String mime = mimeType(entity);
+        if (!(body instanceof SingleBody single) || !mime.startsWith("text/")) {
+            return "";
+        }
+        String text = decode(bytes(single), charsetParameter(entity));
         if (mime.equals("text/html")) {
-            return htmlToText(decodeBody(entity, type));
+            return htmlToText(text);
         }
-        if (mime.startsWith("text/")) {
-            String text = decodeBody(entity, type);
-            boolean undeclaredHtml = !type.declared() && HTML_SNIFF.matcher(text).find();
-            return undeclaredHtml ? htmlToText(text) : text;
-        }
-        return "";
+        String declared = rawValue(entity, "Content-Type");
+        return (declared == null || declared.isBlank()) && HTML_SNIFF.matcher(text).find() ? htmlToText(text) : text;
     }
 
     /** The preferred alternative: plain text, else HTML, else the first one with text. */
-    private String alternative(List<Entity> parts, String childDefault, int depth) {
+    private String alternative(List<Entity> parts, int depth) {
         List<Entity> ranked = new ArrayList<>(parts.size());
         for (int rank = 2; rank >= 0; rank--) {
             for (Entity part : parts) {
-                String mime = ContentType.parse(part.header("content-type"), childDefault).mime();
+                String mime = mimeType(part);
                 int r = mime.equals("text/plain") ? 2 : mime.equals("text/html") ? 1 : 0;
                 if (r == rank) {
                     ranked.add(part);
@@ -313,7 +399,7 @@ public final class MailParser {
             }
         }
         for (Entity part : ranked) {
-            String text = text(part, childDefault, depth + 1);
+            String text = text(part, depth + 1);
             if (!text.isBlank()) {
                 return text;
             }
@@ -321,8 +407,57 @@ public final class MailParser {
         return "";
     }
 
-    private String decodeBody(Entity entity, ContentType type) {
-        return decode(transferDecode(entity), type.param("charset"));
+    /** The text before the first boundary of a multipart in which no boundary occurs. */
+    private String preamble(Multipart multipart, String charset) {
+        if (multipart instanceof MultipartImpl impl && impl.getPreambleRaw() != null) {
+            return decode(impl.getPreambleRaw().toByteArray(), charset);
+        }
+        return Objects.requireNonNullElse(multipart.getPreamble(), "");
+    }
+
+    private static byte[] bytes(SingleBody body) {
+        try (InputStream in = body.getInputStream()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading an in-memory mail body", e);
+        }
+    }
+
+    /**
+     * The value of the first header field of that name as its raw bytes (one char per byte),
+     * unfolded, or null when there is none.
+     */
+    private static String rawValue(Entity entity, String name) {
+        Field field = entity.getHeader().getField(name);
+        if (field == null) {
+            return null;
+        }
+        ByteSequence raw = field.getRaw();
+        if (raw == null) {
+            return field.getBody();
+        }
+        String line = new String(raw.toByteArray(), ISO_8859_1);
+        int colon = line.indexOf(':');
+        return line.substring(colon + 1).replaceAll("\\r?\\n", "").trim();
+    }
+
+    /** The entity's media type, lower case; {@code text/plain} for one that is not {@code type/subtype}. */
+    private static String mimeType(Entity entity) {
+        String mime = entity.getMimeType();
+        return mime != null && MEDIA_TYPE.matcher(mime).matches() ? mime : "text/plain";
+    }
+
+    /**
+     * The {@code charset} parameter of the entity's Content-Type, RFC 2231 forms decoded, or
+     * null when there is none.
+     */
+    private static String charsetParameter(Entity entity) {
+        if (!(entity.getHeader().getField("Content-Type") instanceof ContentTypeField type)) {
+            return null;
+        }
+        MimeParameterMapping parameters = new MimeParameterMapping();
+        type.getParameters().forEach(parameters::addParameter);
+        return parameters.get("charset");
     }
 
     /** Decodes a header value: encoded-words by their own charset, raw 8-bit bytes by {@code charset}. */
@@ -336,15 +471,27 @@ public final class MailParser {
             if (!(afterWord && between.isBlank())) {
                 out.append(decode(between.getBytes(ISO_8859_1), charset));
             }
+            byte[] word = m.group(3).getBytes(ISO_8859_1);
             byte[] bytes = m.group(2).equalsIgnoreCase("B")
-                    ? base64(m.group(3).getBytes(ISO_8859_1))
-                    : quotedPrintable(m.group(3).replace('_', ' ').getBytes(ISO_8859_1));
+                    ? readAll(new Base64InputStream(new ByteArrayInputStream(word),
+                            DecodeMonitor.SILENT))
+                    : readAll(new QuotedPrintableInputStream(new ByteArrayInputStream(
+                            m.group(3).replace('_', ' ').getBytes(ISO_8859_1)),
+                            DecodeMonitor.SILENT));
             out.append(decode(bytes, m.group(1)));
             last = m.end();
             afterWord = true;
         }
         out.append(decode(value.substring(last).getBytes(ISO_8859_1), charset));
         return out.toString();
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("decoding an in-memory encoded-word", e);
+        }
     }
 
     /** Decodes bytes in the named charset, or by the fallback when it is missing or unknown. */
@@ -366,7 +513,10 @@ public final class MailParser {
         }
     }
 
-    /** Decodes with U+FFFD for each malformed or unmappable sequence, counting its bytes. */
+    /**
+     * Decodes with U+FFFD for each malformed or unmappable sequence, counting its bytes (what
+     * {@link CodingErrorAction#REPLACE} does, except that it cannot count).
+     */
     private String decodeCounting(byte[] bytes, Charset charset) {
         CharsetDecoder decoder = charset.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -413,11 +563,7 @@ public final class MailParser {
         if (n.isEmpty() || UNSTATED.contains(n)) {
             return null;
         }
-        try {
-            return Charset.forName(CHARSET_ALIASES.getOrDefault(n, n));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return CharsetUtil.lookup(CHARSET_ALIASES.getOrDefault(n, n));
     }
 
     private static boolean isAscii(byte[] bytes) {
@@ -427,121 +573,6 @@ public final class MailParser {
             }
         }
         return true;
-    }
-
-    private static byte[] transferDecode(Entity entity) {
-        String encoding = entity.header("content-transfer-encoding");
-        String e = encoding == null ? "" : encoding.trim().toLowerCase(Locale.ROOT);
-        byte[] body = entity.body();
-        if (e.startsWith("quoted-printable")) {
-            return quotedPrintable(body);
-        }
-        if (e.startsWith("base64")) {
-            return base64(body);
-        }
-        return body;
-    }
-
-    /**
-     * Decodes quoted-printable: {@code =XX} becomes the byte, {@code =} before a line end (soft
-     * break) disappears, anything else is kept as written.
-     */
-    static byte[] quotedPrintable(byte[] d) {
-        byte[] out = new byte[d.length];
-        int n = 0;
-        int i = 0;
-        while (i < d.length) {
-            byte b = d[i];
-            if (b != '=') {
-                out[n++] = b;
-                i++;
-                continue;
-            }
-            int j = i + 1;
-            while (j < d.length && (d[j] == ' ' || d[j] == '\t')) {
-                j++;
-            }
-            if (j == d.length) {
-                i = j;
-            } else if (d[j] == '\n') {
-                i = j + 1;
-            } else if (d[j] == '\r') {
-                i = j + 1 < d.length && d[j + 1] == '\n' ? j + 2 : j + 1;
-            } else if (i + 2 < d.length && hex(d[i + 1]) >= 0 && hex(d[i + 2]) >= 0) {
-                out[n++] = (byte) (hex(d[i + 1]) * 16 + hex(d[i + 2]));
-                i += 3;
-            } else {
-                out[n++] = b;
-                i++;
-            }
-        }
-        return Arrays.copyOf(out, n);
-    }
-
-    /**
-     * Decodes base64 leniently: characters outside the alphabet (line ends, spaces) are
-     * skipped, {@code =} ends a run (runs concatenated after padding are each decoded), and a
-     * dangling final character is dropped.
-     */
-    static byte[] base64(byte[] d) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(d.length * 3 / 4 + 3);
-        byte[] run = new byte[d.length];
-        int n = 0;
-        for (byte b : d) {
-            if (b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+'
-                    || b == '/') {
-                run[n++] = b;
-            } else if (b == '=') {
-                decodeRun(run, n, out);
-                n = 0;
-            }
-        }
-        decodeRun(run, n, out);
-        return out.toByteArray();
-    }
-
-    private static void decodeRun(byte[] run, int n, ByteArrayOutputStream out) {
-        int usable = n % 4 == 1 ? n - 1 : n;
-        if (usable == 0) {
-            return;
-        }
-        ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(run, 0, usable));
-        out.write(decoded.array(), decoded.arrayOffset() + decoded.position(), decoded.remaining());
-    }
-
-    private static int hex(byte b) {
-        if (b >= '0' && b <= '9') {
-            return b - '0';
-        }
-        if (b >= 'A' && b <= 'F') {
-            return b - 'A' + 10;
-        }
-        if (b >= 'a' && b <= 'f') {
-            return b - 'a' + 10;
-        }
-        return -1;
-    }
-
-    private static String decodeEntities(String s) {
-        Matcher m = ENTITY.matcher(s);
-        StringBuilder out = new StringBuilder(s.length());
-        while (m.find()) {
-            String replacement = m.group();
-            if (m.group(3) != null) {
-                replacement = NAMED_ENTITIES.getOrDefault(m.group(3).toLowerCase(Locale.ROOT),
-                        replacement);
-            } else {
-                int codePoint = m.group(1) != null ? Integer.parseInt(m.group(1))
-                        : Integer.parseInt(m.group(2), 16);
-                if (codePoint > 0 && Character.isValidCodePoint(codePoint)
-                        && !(codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
-                    replacement = codePoint == 0xA0 ? " " : new String(Character.toChars(codePoint));
-                }
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
-        }
-        m.appendTail(out);
-        return out.toString();
     }
 
     /** Line ends to {@code \n}, space runs to one space, lines trimmed, blank runs to one. */
@@ -562,238 +593,5 @@ public final class MailParser {
             blank = false;
         }
         return out.toString();
-    }
-
-    /** A parsed content type: lower-case {@code type/subtype} and lower-case parameter names. */
-    private record ContentType(String mime, Map<String, String> params, boolean declared) {
-
-        static ContentType parse(String header, String defaultMime) {
-            if (header == null || header.isBlank()) {
-                return new ContentType(defaultMime, Map.of(), false);
-            }
-            List<String> pieces = splitParameters(header);
-            String mime = pieces.get(0).trim().toLowerCase(Locale.ROOT);
-            if (!mime.matches("[a-z0-9!#$&.+^_-]+/[a-z0-9!#$&.+^_-]+")) {
-                mime = "text/plain";
-            }
-            Map<String, String> params = new HashMap<>();
-            for (String piece : pieces.subList(1, pieces.size())) {
-                int eq = piece.indexOf('=');
-                if (eq > 0) {
-                    params.putIfAbsent(piece.substring(0, eq).trim().toLowerCase(Locale.ROOT),
-                            unquote(piece.substring(eq + 1).trim()));
-                }
-            }
-            return new ContentType(mime, params, true);
-        }
-
-        String param(String name) {
-            return params.get(name);
-        }
-
-        /** Splits at semicolons outside double quotes. */
-        private static List<String> splitParameters(String header) {
-            List<String> pieces = new ArrayList<>();
-            StringBuilder piece = new StringBuilder();
-            boolean quoted = false;
-            for (int i = 0; i < header.length(); i++) {
-                char c = header.charAt(i);
-                if (c == '"') {
-                    quoted = !quoted;
-                } else if (c == '\\' && quoted && i + 1 < header.length()) {
-                    piece.append(c).append(header.charAt(++i));
-                    continue;
-                } else if (c == ';' && !quoted) {
-                    pieces.add(piece.toString());
-                    piece.setLength(0);
-                    continue;
-                }
-                piece.append(c);
-            }
-            pieces.add(piece.toString());
-            return pieces;
-        }
-
-        private static String unquote(String value) {
-            if (value.startsWith("\"")) {
-                StringBuilder out = new StringBuilder();
-                for (int i = 1; i < value.length(); i++) {
-                    char c = value.charAt(i);
-                    if (c == '\\' && i + 1 < value.length()) {
-                        out.append(value.charAt(++i));
-                    } else if (c == '"') {
-                        break;
-                    } else {
-                        out.append(c);
-                    }
-                }
-                return out.toString();
-            }
-            int space = 0;
-            while (space < value.length() && !Character.isWhitespace(value.charAt(space))) {
-                space++;
-            }
-            return value.substring(0, space);
-        }
-    }
-
-    /**
-     * One MIME entity: its headers (lower-case names, values as ISO-8859-1 so every byte is
-     * kept) and the byte range of its body inside {@code data}.
-     */
-    private record Entity(Map<String, String> headers, byte[] data, int bodyFrom, int bodyTo) {
-
-        /** Reads the headers of the entity in {@code data[from, to)}. */
-        static Entity parse(byte[] data, int from, int to, boolean message) {
-            int pos = from;
-            if (message && startsWith(data, pos, to, "From ")) {
-                pos = nextLine(data, pos, to);
-            }
-            Map<String, String> headers = new HashMap<>();
-            String name = null;
-            StringBuilder value = null;
-            while (pos < to) {
-                int next = nextLine(data, pos, to);
-                int end = lineEnd(data, pos, next);
-                if (end == pos) {
-                    pos = next;
-                    break;
-                }
-                if (data[pos] == ' ' || data[pos] == '\t') {
-                    if (name == null) {
-                        break;
-                    }
-                    value.append(new String(data, pos, end - pos, ISO_8859_1));
-                    pos = next;
-                    continue;
-                }
-                int colon = headerColon(data, pos, end);
-                if (colon < 0) {
-                    break;
-                }
-                if (name != null) {
-                    headers.putIfAbsent(name, value.toString().trim());
-                }
-                name = new String(data, pos, colon - pos, ISO_8859_1).trim()
-                        .toLowerCase(Locale.ROOT);
-                value = new StringBuilder(new String(data, colon + 1, end - colon - 1,
-                        ISO_8859_1));
-                pos = next;
-            }
-            if (name != null) {
-                headers.putIfAbsent(name, value.toString().trim());
-            }
-            return new Entity(headers, data, Math.min(pos, to), to);
-        }
-
-        String header(String name) {
-            return headers.get(name);
-        }
-
-        byte[] body() {
-            return Arrays.copyOfRange(data, bodyFrom, bodyTo);
-        }
-
-        boolean isAttachment() {
-            String disposition = header("content-disposition");
-            return disposition != null
-                    && disposition.trim().toLowerCase(Locale.ROOT).startsWith("attachment");
-        }
-
-        /**
-         * The body parts between {@code --boundary} lines, up to {@code --boundary--} (or the
-         * end when the closing line is missing); preamble and epilogue are dropped.
-         */
-        List<Entity> parts(String boundary) {
-            byte[] delimiter = ("--" + boundary).getBytes(ISO_8859_1);
-            List<Entity> parts = new ArrayList<>();
-            int partStart = -1;
-            int pos = bodyFrom;
-            while (pos < bodyTo) {
-                int next = nextLine(data, pos, bodyTo);
-                int end = lineEnd(data, pos, next);
-                if (startsWith(data, pos, end, delimiter)) {
-                    int after = pos + delimiter.length;
-                    boolean close = end - after >= 2 && data[after] == '-' && data[after + 1] == '-';
-                    if (close || isBlank(data, after, end)) {
-                        if (partStart >= 0) {
-                            parts.add(parse(data, partStart, lineEnd(data, partStart, pos),
-                                    false));
-                        }
-                        if (close) {
-                            return parts;
-                        }
-                        partStart = next;
-                    }
-                }
-                pos = next;
-            }
-            if (partStart >= 0 && partStart < bodyTo) {
-                parts.add(parse(data, partStart, bodyTo, false));
-            }
-            return parts;
-        }
-
-        /** Index of the colon ending a valid field name at {@code pos}, or -1. */
-        private static int headerColon(byte[] d, int pos, int end) {
-            int i = pos;
-            while (i < end && d[i] > 32 && d[i] < 127 && d[i] != ':') {
-                i++;
-            }
-            int nameEnd = i;
-            while (i < end && (d[i] == ' ' || d[i] == '\t')) {
-                i++;
-            }
-            return nameEnd > pos && i < end && d[i] == ':' ? i : -1;
-        }
-
-        private static int nextLine(byte[] d, int pos, int to) {
-            for (int i = pos; i < to; i++) {
-                if (d[i] == '\n') {
-                    return i + 1;
-                }
-            }
-            return to;
-        }
-
-        /**
-         * End of the content of the line {@code [pos, next)}, before its LF or CRLF; also
-         * drops the line break before a delimiter line, which belongs to the delimiter.
-         */
-        private static int lineEnd(byte[] d, int pos, int next) {
-            int end = next;
-            if (end > pos && d[end - 1] == '\n') {
-                end--;
-            }
-            if (end > pos && d[end - 1] == '\r') {
-                end--;
-            }
-            return end;
-        }
-
-        private static boolean startsWith(byte[] d, int pos, int end, String prefix) {
-            return startsWith(d, pos, end, prefix.getBytes(ISO_8859_1));
-        }
-
-        private static boolean startsWith(byte[] d, int pos, int end, byte[] prefix) {
-            if (end - pos < prefix.length) {
-                return false;
-            }
-            for (int i = 0; i < prefix.length; i++) {
-                if (d[pos + i] != prefix[i]) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean isBlank(byte[] d, int from, int to) {
-            for (int i = from; i < to; i++) {
-                if (d[i] != ' ' && d[i] != '\t') {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

@@ -2,9 +2,9 @@
  * Text data: raw e-mails and labelled text tables to the prepared token-sequence tables that
  * recurrent text classifiers train on.
  *
- * <p>{@link io.dptrain.data.text.MailParser} decodes raw RFC 822 / MIME messages (headers,
- * encoded-word subjects, multipart, quoted-printable, base64, any charset, HTML) into
- * {@link io.dptrain.data.text.ParsedMail};
+ * <p>{@link io.dptrain.data.text.MailParser} decodes raw RFC 822 / MIME messages into
+ * {@link io.dptrain.data.text.ParsedMail}: the MIME structure by Apache James mime4j (permissive
+ * mode), HTML by jsoup, charsets by the JDK with undecodable bytes counted;
  * {@link io.dptrain.data.text.SpamAssassinCorpus} reads the SpamAssassin corpus with it into a
  * DataFrame. {@link io.dptrain.data.text.TextTable} reads any (text, label) table into
  * {@link io.dptrain.data.text.LabeledTexts}, splits it (seeded, stratified), and with a

@@ -349,10 +349,164 @@ class MailParserTest {
 
     @Test
     void realUndecodableBytesAreCounted() {
+        ParsedMail m = MailParser.parse(TextFixtures.message("spam-1", "00311"));
+
+        // The Big5 subject's encoded-word ends inside a two-byte character.
+        assertThat(m.subject()).startsWith("re:我知道你需要更多機會").contains("\uFFFD");
+        assertThat(m.replacedBytes()).isEqualTo(1);
+    }
+
+    @Test
+    void textAfterTheEndOfBase64IsNotDecodedAsBase64() {
         ParsedMail m = MailParser.parse(TextFixtures.message("spam-2", "00588"));
 
+        // The mailing list appended a plain-text footer after the base64 padding of this EUC-KR
+        // body. The hand-written decoder read that footer as base64 too, which gave 68 bytes of
+        // invalid EUC-KR (replaced and counted); mime4j ends the base64 data at its padding.
         assertThat(m.subject()).contains("이멜리스트");
-        assertThat(m.replacedBytes()).isEqualTo(68);
-        assertThat(m.body()).contains("\uFFFD");
+        assertThat(m.body()).endsWith("2593kbTE4-794gRaI4880SaFB6-835pSrN3736MShr0-132VpQp9247lIyo7-932GuwT0770stEkl72")
+                .doesNotContain("\uFFFD");
+        assertThat(m.replacedBytes()).isZero();
+    }
+
+    @Test
+    void rfc2231ParametersAreDecoded() {
+        byte[] cyrillic = "Привет, мир".getBytes(Charset.forName("KOI8-R"));
+        ParsedMail m = MailParser.parse(concat(mail(
+                "Subject: 2231",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                // Language-tagged charset and a filename split into encoded continuations.
+                "Content-Type: text/plain; charset*=us-ascii'en'koi8-r;",
+                "  name*0*=utf-8''%D0%BF%D1%80%D0%B8; name*1*=%D0%B2%D0%B5%D1%82.txt",
+                "Content-Disposition: inline; filename*=utf-8''%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82.txt",
+                "",
+                ""), cyrillic, mail(
+                "",
+                "--b",
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Disposition: attachment; filename*0*=utf-8''notes; filename*1=.txt",
+                "",
+                "attached notes must not appear",
+                "--b--")));
+
+        assertThat(m.body()).isEqualTo("Привет, мир");
+        assertThat(m.replacedBytes()).isZero();
+
+        ParsedMail top = MailParser.parse(concat(mail(
+                "Subject: top", "Content-Type: text/plain; charset*=us-ascii'en'koi8-r", "", ""),
+                cyrillic), List.of("Content-Type"));
+        assertThat(top.headers()).isEqualTo("Content-Type: text/plain; charset=koi8-r");
+        assertThat(top.body()).isEqualTo("Привет, мир");
+    }
+
+    @Test
+    void htmlAttributeWithGreaterThanDoesNotLeakMarkup() {
+        assertThat(MailParser.htmlToText("<a title=\"a>b\" href='x>y'>click</a> here"))
+                .isEqualTo("click here");
+        assertThat(MailParser.htmlToText("x<img alt=\"1 > 0\">y<table><tr><td title=\">\">a</td>"
+                + "<td>b</td></tr></table>")).isEqualTo("x y\n\na b");
+    }
+
+    @Test
+    void html5NamedEntitiesAreDecoded() {
+        // &hellip; was in the hand-written table of 27 names; the others were not, and the table
+        // was looked up in lower case (so &Eacute; gave é). jsoup knows HTML5's 2,231 names and
+        // the legacy ones without a semicolon.
+        assertThat(MailParser.htmlToText(
+                "Wait&hellip; &check; &frac12; &rarr; &Eacute;t&eacute; &NotEqual; caf&eacute &nbsp;x"))
+                .isEqualTo("Wait\u2026 \u2713 \u00BD \u2192 Été \u2260 café x");
+    }
+
+    @Test
+    void nestedAlternativesInsideMixedEachGiveOnePart() {
+        ParsedMail m = MailParser.parse(mail(
+                "Subject: nested",
+                "Content-Type: multipart/mixed; boundary=mixed",
+                "",
+                "--mixed",
+                "Content-Type: multipart/alternative; boundary=alt1",
+                "",
+                "--alt1",
+                "Content-Type: multipart/related; boundary=rel1",
+                "",
+                "--rel1",
+                "Content-Type: text/html",
+                "",
+                "<p>First as HTML</p>",
+                "--rel1",
+                "Content-Type: image/gif",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "R0lGODlh",
+                "--rel1--",
+                "--alt1",
+                "Content-Type: text/plain",
+                "",
+                "First as plain text.",
+                "--alt1--",
+                "--mixed",
+                "Content-Type: multipart/alternative; boundary=alt2",
+                "",
+                "--alt2",
+                "Content-Type: text/plain",
+                "",
+                "  ",
+                "--alt2",
+                "Content-Type: multipart/related; boundary=rel2",
+                "",
+                "--rel2",
+                "Content-Type: text/html; charset=utf-8",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "<div>Second, only <b>in HTML</b> =E2=80=93 inside related</div>",
+                "--rel2--",
+                "--alt2--",
+                "--mixed",
+                "Content-Type: text/plain",
+                "",
+                "Footer.",
+                "--mixed--"));
+
+        // Plain text preferred in the first alternative; in the second the plain part is blank,
+        // so the related part (rank: neither plain nor HTML) gives its HTML.
+        assertThat(m.body()).isEqualTo("First as plain text.\nSecond, only in HTML \u2013 inside related\nFooter.");
+    }
+
+    @Test
+    void nestingDeeperThanTheLimitIsIgnored() {
+        int levels = MailParser.MAX_DEPTH + 3;
+        StringBuilder message = new StringBuilder("Subject: deep\r\n");
+        for (int i = 0; i < levels; i++) {
+            message.append("Content-Type: multipart/mixed; boundary=b").append(i).append("\r\n\r\n")
+                    .append("--b").append(i).append("\r\nContent-Type: text/plain\r\n\r\nlevel ")
+                    .append(i).append("\r\n--b").append(i).append("\r\n");
+        }
+        message.append("Content-Type: text/plain\r\n\r\ninnermost\r\n");
+        for (int i = levels - 1; i >= 0; i--) {
+            message.append("--b").append(i).append("--\r\n");
+        }
+
+        String body = MailParser.parse(message.toString().getBytes(ISO_8859_1)).body();
+
+        // The message is depth 0; the text part of multipart i sits at depth i + 1.
+        assertThat(body).contains("level 0", "level " + (MailParser.MAX_DEPTH - 1))
+                .doesNotContain("level " + MailParser.MAX_DEPTH, "innermost");
+    }
+
+    @Test
+    void headersBeyondTheBoundsAreReadAsText() {
+        StringBuilder headers = new StringBuilder("Subject: many\r\n");
+        for (int i = 0; i <= MailParser.MAX_HEADER_COUNT; i++) {
+            headers.append("X-Junk-").append(i).append(": x\r\n");
+        }
+        ParsedMail many = MailParser.parse(mail(headers + "", "body"));
+        ParsedMail longLine = MailParser.parse(mail(
+                "Subject: long", "To: " + "a".repeat(MailParser.MAX_HEADER_LINE_BYTES), "", "body"));
+
+        assertThat(many.subject()).isEmpty();
+        assertThat(many.body()).startsWith("Subject: many\nX-Junk-0: x").endsWith("body");
+        assertThat(longLine.body()).startsWith("Subject: long\nTo: aaa").endsWith("body");
     }
 }
