@@ -106,8 +106,7 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
         List<RoundMetrics> steady = steadyRounds();
         long roundMs = steady.stream().mapToLong(RoundMetrics::roundMs).sum();
         long computeMs = steady.stream().mapToLong(RoundMetrics::computeMsMax).sum();
-        boolean distributed = mode == EngineMode.PARAMETER_AVERAGING || mode == EngineMode.GRADIENT_AVERAGING;
-        OptionalDouble overhead = distributed && roundMs > 0
+        OptionalDouble overhead = mode.roundEngine() && roundMs > 0
                 ? OptionalDouble.of(1 - computeMs / (double) roundMs) : OptionalDouble.empty();
         return new Breakdown(steady.size(), mean(steady, RoundMetrics::roundMs), mean(steady, RoundMetrics::computeMsMax),
                 mean(steady, RoundMetrics::computeMsMean), mean(steady, RoundMetrics::broadcastMs),

@@ -86,7 +86,7 @@ public record ConvergenceRun(String name, Provenance provenance, BenchmarkRun ru
     public String settings() {
         DptrainConfig.Engine engine = config().engine();
         int batch = config().train().batchSize();
-        if (mode() != EngineMode.PARAMETER_AVERAGING && mode() != EngineMode.GRADIENT_AVERAGING) {
+        if (!mode().roundEngine()) {
             return mode().configName() + ", batch " + batch;
         }
         StringBuilder s = new StringBuilder(mode().configName()).append(", ")

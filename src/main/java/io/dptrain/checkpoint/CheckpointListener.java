@@ -80,7 +80,7 @@ public final class CheckpointListener implements TrainingListener {
      */
     public static void requireRoundEngine(DptrainConfig config) {
         EngineMode mode = config.engine().mode();
-        if (mode != EngineMode.PARAMETER_AVERAGING && mode != EngineMode.GRADIENT_AVERAGING) {
+        if (!mode.roundEngine()) {
             throw new IllegalArgumentException("dptrain.engine.mode = '" + mode.configName() + "' does not support "
                     + "checkpoints or --resume; only parameter-averaging and gradient-averaging do: leave "
                     + "dptrain.checkpoint.dir empty or choose one of those modes");

@@ -57,7 +57,12 @@ public final class Choices {
 
     /** Which trainer runs: the single-process reference or one of the distributed engines. */
     public enum EngineMode implements Named {
-        PARAMETER_AVERAGING, GRADIENT_AVERAGING, SINGLE_PROCESS, DL4J_SPARK
+        PARAMETER_AVERAGING, GRADIENT_AVERAGING, SINGLE_PROCESS, DL4J_SPARK;
+
+        /** dptrain's own distributed engines (rounds, checkpoints, exchange formats): parameter and gradient averaging. */
+        public boolean roundEngine() {
+            return this == PARAMETER_AVERAGING || this == GRADIENT_AVERAGING;
+        }
     }
 
     /** Parameter averaging: the driver's outer step on the averaged delta (SlowMo, DiLoCo). */

@@ -54,8 +54,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     + " is not allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: none, or "
                     + "engine.mode = parameter-averaging (the outer step acts on the averaged parameter delta)");
         }
-        boolean roundEngine = mode == EngineMode.PARAMETER_AVERAGING || mode == EngineMode.GRADIENT_AVERAGING;
-        if (engine.exchange() != Exchange.FLOAT32 && !roundEngine) {
+        if (engine.exchange() != Exchange.FLOAT32 && !mode.roundEngine()) {
             throw new ConfigException("dptrain.engine.exchange = " + engine.exchange().configName() + " is not "
                     + "allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: float32, or "
                     + "engine.mode = parameter-averaging or gradient-averaging");

@@ -5,7 +5,6 @@ import io.dptrain.config.DptrainConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Parameter averaging's outer optimizer on the driver (SlowMo, Wang et al. 2019; DiLoCo, Douillard
@@ -68,10 +67,5 @@ final class OuterStep {
                     + "dptrain.engine.outer.optimizer = none");
         }
         buffer = momentumBuffer == null ? null : momentumBuffer.dup();
-    }
-
-    @Override
-    public String toString() {
-        return Objects.toString(optimizer.configName()) + "(eta=" + learningRate + ", mu=" + momentum + ")";
     }
 }
