@@ -81,9 +81,11 @@ public final class TrainJob {
                               long start) {
         DptrainConfig.Data data = config.data();
         EpochEvaluation epochs = new EpochEvaluation(evaluator);
-        Checkpoint from = resume ? newestCheckpoint(spark, config) : null;
+        CheckpointStore store = resume ? resumeStore(spark, config) : null;
+        Checkpoint from = store == null ? null
+                : store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
         Trainer trainer = (from == null ? Trainers.create(spark, config)
-                : new SparkTrainer(spark, config).resumeFrom(from, checkpointPath(spark, config, from)))
+                : new SparkTrainer(spark, config).resumeFrom(from, store.path(from.round()).toString()))
                 .addListener(new DivergenceCheck())
                 .addListener(new ConsoleProgress(config.train().progressEvery()))
                 .addListener(epochs);
@@ -109,20 +111,14 @@ public final class TrainJob {
         return new Result(provenance, training);
     }
 
-    /** The newest valid checkpoint of {@code dptrain.checkpoint.dir} to resume from. */
-    private static Checkpoint newestCheckpoint(SparkSession spark, DptrainConfig config) {
+    /** The checkpoint folder {@code --resume} continues from ({@code dptrain.checkpoint.dir}, a round engine's). */
+    private static CheckpointStore resumeStore(SparkSession spark, DptrainConfig config) {
         CheckpointListener.requireRoundEngine(config);
         if (!config.checkpoint().enabled()) {
             throw new IllegalArgumentException("--resume needs dptrain.checkpoint.dir: the folder of the checkpoints "
                     + "to continue from");
         }
-        CheckpointStore store = CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration());
-        return store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
-    }
-
-    private static String checkpointPath(SparkSession spark, DptrainConfig config, Checkpoint checkpoint) {
-        return CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration())
-                .path(checkpoint.round()).toString();
+        return CheckpointStore.of(config.checkpoint(), spark.sparkContext().hadoopConfiguration());
     }
 
     /** metrics.jsonl: every round of the run, those before a resume included. */
