@@ -257,9 +257,9 @@ public final class ConvergenceReport {
         md.append(machine.markdownLine()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Budget: %.1f s of training, single-process's %d epochs. Times are "
                 + "training time with the per-epoch test evaluations taken out. The variants' "
-                + "`train.time-budget-seconds` is single-process's training time with its evaluations; a variant's "
-                + "budget counts its evaluations up to the stop but not the one at the stop, so it trains about one "
-                + "evaluation longer than single-process, less one per extra epoch it evaluates. \"At the budget\" "
+                + "`train.time-budget-seconds` is single-process's training time on the clock the budget counts "
+                + "(the sum of its round times, evaluations excluded), so each variant trains as long as "
+                + "single-process did, give or take its last round. \"At the budget\" "
                 + "is a run's last evaluation, after a partial epoch when the budget ended one; a run that never "
                 + "reaches %.2f counts the budget as its time to it.%n%n",
                 budgetMillis() / 1000.0, single.atBudget().epoch(), TARGET));
