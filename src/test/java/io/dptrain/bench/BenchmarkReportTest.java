@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dptrain.RoundMetrics;
-import io.dptrain.cli.Dptrain;
+import io.dptrain.cli.CommandOutcome;
 import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.io.RunOutput;
 import io.dptrain.report.EpochEvaluation;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -249,17 +246,10 @@ class BenchmarkReportTest {
     @Test
     void commandPrintsTheMarkdownEndingWithSummaryAndWritesBothFiles() {
         Path out = tmp.resolve("out");
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            code = Dptrain.run("bench-report", "--target", "0.88", "--out", out.toString(), single.toString(),
-                    pa.toString(), ga.toString(), dl4j.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
-        String stdout = captured.toString(StandardCharsets.UTF_8);
+        CommandOutcome run = CommandOutcome.dptrain("bench-report", "--target", "0.88", "--out", out.toString(),
+                single.toString(), pa.toString(), ga.toString(), dl4j.toString());
+        int code = run.code();
+        String stdout = run.out();
 
         assertThat(code).isZero();
         assertThat(stdout).startsWith("# Benchmark").endsWith("acc_gap_pts=0.500\n");
@@ -269,17 +259,11 @@ class BenchmarkReportTest {
 
     @Test
     void commandRejectsAFolderWithoutProvenanceWithExitCode2() {
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream e = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            code = Dptrain.run("bench-report", "--out", tmp.resolve("out").toString(), tmp.toString());
-        } finally {
-            System.setErr(oldErr);
-        }
+        CommandOutcome run = CommandOutcome.dptrain("bench-report", "--out", tmp.resolve("out").toString(),
+                tmp.toString());
+        int code = run.code();
 
         assertThat(code).isEqualTo(2);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains(tmp.toString()).contains("provenance.json");
+        assertThat(run.err()).contains(tmp.toString()).contains("provenance.json");
     }
 }

@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dptrain.RoundMetrics;
-import io.dptrain.cli.Dptrain;
+import io.dptrain.cli.CommandOutcome;
 import io.dptrain.bench.ClusterBenchmarkReport.ExecutorMemory;
 import io.dptrain.bench.ClusterBenchmarkReport.RssSample;
 import io.dptrain.report.EpochEvaluation;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -166,39 +163,26 @@ class ClusterBenchmarkReportTest {
     void commandPrintsTheReportEndingWithSummaryAndWritesIt() throws IOException {
         Path rss = Files.writeString(tmp.resolve("rss.tsv"), "worker-1 101 20 800000\nworker-1 101 90 840000\n");
         Path out = tmp.resolve("out");
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            code = Dptrain.run("cluster-bench-report", "--local", local.toString(), "--cluster", cluster.toString(),
-                    "--rss", rss.toString(), "--rss-rounds", "20,90", "--out", out.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
+        CommandOutcome run = CommandOutcome.dptrain("cluster-bench-report", "--local", local.toString(), "--cluster",
+                cluster.toString(), "--rss", rss.toString(), "--rss-rounds", "20,90", "--out", out.toString());
+        int code = run.code();
 
         assertThat(code).isZero();
-        assertThat(captured.toString(StandardCharsets.UTF_8)).startsWith("# Benchmark: standalone cluster")
+        assertThat(run.out()).startsWith("# Benchmark: standalone cluster")
                 .endsWith("\nSUMMARY cluster_vs_local=0.781 rss_growth=0.0500\n");
         assertThat(Files.readString(out.resolve(ClusterBenchmarkReport.MARKDOWN_FILE)))
-                .isEqualTo(captured.toString(StandardCharsets.UTF_8));
+                .isEqualTo(run.out());
     }
 
     @Test
     void commandRejectsThreeRssRoundsWithExitCode2() throws IOException {
         Path rss = Files.writeString(tmp.resolve("rss.tsv"), "worker-1 101 20 800000\n");
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream e = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setErr(e);
-            code = Dptrain.run("cluster-bench-report", "--local", local.toString(), "--cluster", cluster.toString(),
-                    "--rss", rss.toString(), "--rss-rounds", "20,90,200", "--out", tmp.resolve("out").toString());
-        } finally {
-            System.setErr(oldErr);
-        }
+        CommandOutcome run = CommandOutcome.dptrain("cluster-bench-report", "--local", local.toString(), "--cluster",
+                cluster.toString(), "--rss", rss.toString(), "--rss-rounds", "20,90,200", "--out",
+                tmp.resolve("out").toString());
+        int code = run.code();
 
         assertThat(code).isEqualTo(2);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--rss-rounds [20, 90, 200] is not allowed");
+        assertThat(run.err()).contains("--rss-rounds [20, 90, 200] is not allowed");
     }
 }
