@@ -108,6 +108,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /**
      * Where the prepared tables are and the shape every example must have.
      *
+     * @param validationRows held out of the training table (the first rows of its seeded order) and
+     *                       evaluated after every epoch instead of the test table; 0 = none
      * @param vocabularySize text presets: token ids run 0..vocabularySize-1, with 0 the padding and 1 the
      *                       unknown word; a larger vocabulary knows more words but adds
      *                       {@code embedding-size} parameters per word
@@ -117,7 +119,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      *                       against the tables and saved with the model for prediction ("" for images)
      */
     public record Data(String train, String test, int height, int width, int channels, int classes, int trainLimit,
-                       int vocabularySize, int maxLength, String vocabulary) implements Serializable {
+                       int validationRows, int vocabularySize, int maxLength, String vocabulary) implements Serializable {
         public Data {
             Check.nonBlank("dptrain.data.train", train);
             Check.nonBlank("dptrain.data.test", test);
@@ -126,6 +128,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             Check.atLeast("dptrain.data.channels", channels, 1);
             Check.atLeast("dptrain.data.classes", classes, 2);
             Check.atLeast("dptrain.data.train-limit", trainLimit, 0);
+            Check.atLeast("dptrain.data.validation-rows", validationRows, 0);
             Check.atLeast("dptrain.data.vocabulary-size", vocabularySize, 3);
             Check.atLeast("dptrain.data.max-length", maxLength, 1);
             java.util.Objects.requireNonNull(vocabulary, "dptrain.data.vocabulary");
@@ -133,7 +136,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
 
         static Data from(Config c) {
             return new Data(c.getString("train"), c.getString("test"), c.getInt("height"), c.getInt("width"),
-                    c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"), c.getInt("vocabulary-size"),
+                    c.getInt("channels"), c.getInt("classes"), c.getInt("train-limit"), c.getInt("validation-rows"),
+                    c.getInt("vocabulary-size"),
                     c.getInt("max-length"), c.getString("vocabulary"));
         }
     }

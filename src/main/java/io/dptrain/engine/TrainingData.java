@@ -15,6 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Checks a prepared table (images: label + pixels; text: label + tokens) against the configuration
@@ -25,14 +26,42 @@ public final class TrainingData {
     }
 
     /**
-     * The table limited to {@code dptrain.data.train-limit} rows, after checking it fits the configuration.
-     * The rows kept are the first of the table's {@link SeededOrder} for {@code dptrain.train.seed}: a
-     * seeded sample that depends on the table's content only, never on its partitioning or read order.
+     * The rows to train on, after checking the table fits the configuration: without the
+     * {@code dptrain.data.validation-rows} held out ({@link #validation}) and limited to
+     * {@code dptrain.data.train-limit} rows. Both follow the table's {@link SeededOrder} for
+     * {@code dptrain.train.seed}: the first V rows are the validation set, the next L (all by default) the
+     * training rows, so the split depends on the table's content only, never on its partitioning or read order.
      */
     public static Dataset<Row> checked(Dataset<Row> table, DptrainConfig config) {
         ExampleCodec codec = codec(table, config);
         int limit = config.data().trainLimit();
-        return limit > 0 ? SeededOrder.of(table, codec.columns(), config.train().seed()).limit(limit) : table;
+        int held = config.data().validationRows();
+        if (limit == 0 && held == 0) {
+            return table;
+        }
+        Dataset<Row> ordered = SeededOrder.of(table, codec.columns(), config.train().seed());
+        if (held > 0) {
+            long rows = table.count();
+            if (held >= rows) {
+                throw new IllegalArgumentException("dptrain.data.validation-rows = " + held + " leaves nothing to train"
+                        + " on: the training table has " + rows + " rows; hold out fewer (e.g. " + rows / 10 + ")");
+            }
+            ordered = ordered.offset(held);
+        }
+        return limit > 0 ? ordered.limit(limit) : ordered;
+    }
+
+    /**
+     * The validation set {@code dptrain.data.validation-rows} holds out of the training table (the first
+     * rows of its seeded order; see {@link #checked}), or empty when it is 0.
+     */
+    public static Optional<Dataset<Row>> validation(Dataset<Row> table, DptrainConfig config) {
+        int held = config.data().validationRows();
+        if (held == 0) {
+            return Optional.empty();
+        }
+        ExampleCodec codec = codec(table, config);
+        return Optional.of(SeededOrder.of(table, codec.columns(), config.train().seed()).limit(held));
     }
 
     /** A prepared table (image or text) from any Hadoop path, with a clear error when there is none. */

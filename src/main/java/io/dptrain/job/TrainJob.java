@@ -80,7 +80,24 @@ public final class TrainJob {
     private static Result run(SparkSession spark, DptrainConfig config, boolean resume, Evaluator evaluator,
                               long start) {
         DptrainConfig.Data data = config.data();
-        EpochEvaluation epochs = new EpochEvaluation(evaluator);
+        Dataset<Row> trainTable = TrainingData.read(spark, data.train());
+        // With data.validation-rows the epochs are evaluated on rows held out of the training table, and the
+        // test table only once at the end: settings are tuned without looking at the test split.
+        Evaluator validation = TrainingData.validation(trainTable, config)
+                .map(rows -> new Evaluator(rows, TrainingData.codec(rows, config))).orElse(null);
+        try {
+            return run(spark, config, resume, trainTable, validation, evaluator, start);
+        } finally {
+            if (validation != null) {
+                validation.close();
+            }
+        }
+    }
+
+    private static Result run(SparkSession spark, DptrainConfig config, boolean resume, Dataset<Row> trainTable,
+                              Evaluator validation, Evaluator evaluator, long start) {
+        EpochEvaluation epochs = validation == null ? new EpochEvaluation(evaluator)
+                : new EpochEvaluation(validation, "validation");
         CheckpointStore store = resume ? resumeStore(spark, config) : null;
         Checkpoint from = store == null ? null
                 : store.newestValid(Checkpoint.fingerprint(config), Networks.create(config).numParams());
@@ -92,12 +109,12 @@ public final class TrainJob {
         // Last: a round the divergence check rejects is never saved.
         CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(),
                 from == null ? List.of() : from.rounds(), trainer).ifPresent(trainer::addListener);
-        Dataset<Row> trainTable = TrainingData.read(spark, data.train());
         Map<String, String> extraFiles = new LinkedHashMap<>(
                 TrainingData.isText(trainTable) ? textFiles(spark, config, trainTable) : Map.of());
         TrainingResult training = trainer.fit(trainTable);
         // A run resumed from its final checkpoint has no epoch left to evaluate.
-        EvaluationReport finalTest = epochs.last() != null ? epochs.last() : evaluator.evaluate(training.model());
+        EvaluationReport finalTest = epochs.last() != null && validation == null ? epochs.last()
+                : evaluator.evaluate(training.model());
         Provenance provenance = Provenance.of(config, spark.sparkContext().master(), training.plan().workers(),
                 training.plan().examplesPerEpoch(), evaluator.examples(), finalTest,
                 epochs.points(), training.trainMillis(), System.currentTimeMillis() - start,

@@ -437,6 +437,11 @@ public final class DptrainClassifier extends Estimator<DptrainClassificationMode
         overrides.addAll(shape);
         String origin = uid + ".config";
         DptrainConfig conf = ConfigLoader.fromHocon(getConfig(), origin, overrides);
+        if (conf.data().validationRows() > 0) {
+            throw new IllegalArgumentException("data.validation-rows = " + conf.data().validationRows() + " in the "
+                    + "config Param: the classifier holds out validation rows with setValidationFraction or "
+                    + "setValidationData instead");
+        }
         boolean imagePreset = conf.model().preset() != Preset.RNN && conf.model().preset() != Preset.LSTM;
         if (text && imagePreset) {
             if (isSet(preset) || ConfigLoader.fromHocon(getConfig(), origin, List.of()).model().preset()

@@ -38,7 +38,8 @@ import java.util.TreeMap;
  * @param seed         the root seed
  * @param versions     dptrain, dl4j, spark and java versions
  * @param test         the final test evaluation
- * @param epochs       test accuracy after each epoch with the training time spent to reach it
+ * @param epochs       test accuracy after each epoch with the training time spent to reach it (validation
+ *                     accuracy when the configuration holds out {@code data.validation-rows})
  * @param trainMillis  training-loop wall time
  * @param wallMillis   whole run wall time (loading, training, evaluation)
  * @param examplesPerSecond training examples per second of training-loop time

@@ -4,11 +4,13 @@ import static io.dptrain.cli.CommandOutcome.dptrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dptrain.LocalSparkTest;
+import io.dptrain.LogLines;
 import io.dptrain.RoundMetrics;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.json.MetricsLines;
+import io.dptrain.report.EpochEvaluation;
 import io.dptrain.report.Provenance;
 import io.dptrain.io.RunOutput;
 import java.io.IOException;
@@ -211,6 +213,27 @@ class DptrainTest extends LocalSparkTest {
         assertThat(o.code()).as(o.toString()).isZero();
         assertThat(run.resolve(RunOutput.MODEL)).isRegularFile();
         assertThat(run.resolve(RunOutput.REPORT)).doesNotExist();
+    }
+
+    @Test
+    void validationRowsAreEvaluatedAfterEachEpochAndTheTestTableOnceAtTheEnd() throws IOException {
+        assertThat(trained).as("training needs the prepared tables: " + prepared).isNotNull();
+        Path run = tmp.resolve("run-with-validation");
+
+        CommandOutcome[] outcome = new CommandOutcome[1];
+        List<String> log = LogLines.of(EpochEvaluation.class, () -> outcome[0] = dptrain("train", "--conf",
+                shared.resolve("tiny.conf").toString(), "--set", "output.dir=" + run, "--set",
+                "data.validation-rows=100", "--set", "train.epochs=2", "--set", "train.progress-every=0"));
+        CommandOutcome o = outcome[0];
+
+        assertThat(o.code()).as(o.toString()).isZero();
+        Provenance p = Provenance.fromJson(Files.readString(run.resolve(RunOutput.PROVENANCE)), "provenance.json");
+        assertThat(p.trainRows()).isEqualTo(256);
+        assertThat(p.config().data().validationRows()).isEqualTo(100);
+        assertThat(p.epochs()).hasSize(2);
+        assertThat(p.test().examples()).isEqualTo(200);
+        assertThat(log).hasSize(2).allSatisfy(line -> assertThat(line).contains(": validation accuracy"));
+        assertThat(o.out()).contains(String.format(Locale.ROOT, "test accuracy: %.4f", p.test().accuracy()));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dptrain.LocalSparkTest;
+import io.dptrain.LogLines;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.LabeledImages;
 import java.nio.file.Path;
@@ -11,13 +12,8 @@ import java.sql.Date;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.StringIndexer;
@@ -82,7 +78,7 @@ class DptrainClassifierInputTest extends LocalSparkTest {
         DptrainClassifier classifier = tiny().setPreset("lstm").setFeaturesCol("text").setMaxLength(8)
                 .setVocabularySize(50);
         List<DptrainClassificationModel> out = new ArrayList<>();
-        textFitLog = logOf(DptrainClassifier.class, () -> out.add(classifier.fit(textTable)));
+        textFitLog = LogLines.of(DptrainClassifier.class, () -> out.add(classifier.fit(textTable)));
         textModel = out.get(0);
     }
 
@@ -490,27 +486,5 @@ class DptrainClassifierInputTest extends LocalSparkTest {
             root = root.getCause();
         }
         return root.getMessage();
-    }
-
-    /** The formatted messages {@code logger} logs while {@code action} runs. */
-    private static List<String> logOf(Class<?> logger, Runnable action) {
-        org.apache.logging.log4j.core.Logger log = (org.apache.logging.log4j.core.Logger) LogManager.getLogger(logger);
-        List<String> lines = new CopyOnWriteArrayList<>();
-        AbstractAppender appender = new AbstractAppender("capture-" + logger.getSimpleName(), null, null, true,
-                Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                lines.add(event.getMessage().getFormattedMessage());
-            }
-        };
-        appender.start();
-        log.addAppender(appender);
-        try {
-            action.run();
-        } finally {
-            log.removeAppender(appender);
-            appender.stop();
-        }
-        return lines;
     }
 }
