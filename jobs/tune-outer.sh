@@ -3,7 +3,7 @@
 # training table, never on the test table: data.validation-rows holds out the first rows of the
 # table's seeded order, every epoch is evaluated on them, and the table printed here shows only
 # validation accuracy. LeNet on Fashion-MNIST (conf/fashion-mnist-lenet.conf), 2 workers of batch 64 on
-# local[2], each setting in its own JVM, for k = 5 and k = 20 local steps:
+# local[2], Adam at a constant 1e-3, each setting in its own JVM, for k = 5 and k = 20 local steps:
 #   none                 plain averaging (the reference for each k)
 #   slowmo               nesterov, eta 1.0, mu 0.5 (SlowMo's setting for few workers)
 #   diloco               nesterov, eta 0.7, mu 0.9 (DiLoCo's)
@@ -65,6 +65,7 @@ for k in 5 20; do
     jobs/dptrain train --conf "$conf" --set "output.dir=$out/$run" --set 'spark.master=local[2]' \
       --set engine.mode=parameter-averaging --set engine.workers=2 --set "engine.local-steps=$k" \
       --set "data.validation-rows=$validation" --set "data.train-limit=$rows" --set "train.epochs=$epochs" \
+      --set train.learning-rate-decay=1.0 \
       --set train.progress-every=0 "${sets[@]}" > "$out/$run.log" 2>&1 \
       || { echo "tune-outer: $run failed; see $out/$run.log" >&2; exit 1; }
     # EpochEvaluation's lines: 'epoch N: validation accuracy 0.1234 (evaluated in ...)'.
