@@ -90,6 +90,7 @@ mkdir -p "$out"
 # The same job for both runs; absolute data paths so the cluster's executors read the same files.
 job=(train --conf conf/fashion-mnist-lenet.conf --set "data.train=$train" --set "data.test=$test"
      --set engine.mode=parameter-averaging --set engine.workers=$workers --set engine.local-steps=5
+     --set engine.outer.optimizer=none --set train.learning-rate-decay=1.0
      --set train.batch-size=64 --set train.updater=adam --set train.learning-rate=0.001
      --set "train.epochs=$epochs" --set train.progress-every=10)
 

@@ -73,7 +73,7 @@ else
   pa="engine.mode=parameter-averaging engine.workers=2"
   ga="engine.mode=gradient-averaging engine.workers=2"
   variants=(
-    "pa-k5 $pa engine.local-steps=5"
+    "pa-k5 $pa engine.local-steps=5 engine.outer.optimizer=none"
     "pa-k5-nesterov $pa engine.local-steps=5 engine.outer.optimizer=nesterov engine.outer.learning-rate=1.0 engine.outer.momentum=0.5"
     "pa-k20-nesterov $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
     "ga $ga"

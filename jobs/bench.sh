@@ -64,6 +64,7 @@ mkdir -p "$out"
 for mode in "${modes[@]}"; do
   args=(train --conf conf/fashion-mnist-lenet.conf --set "engine.mode=$mode" --set "output.dir=$out/$mode"
         --set "train.epochs=$epochs" --set engine.local-steps=5 --set train.batch-size=64 --set train.updater=adam
+        --set engine.outer.optimizer=none --set train.learning-rate-decay=1.0
         --set train.progress-every=200 --set 'spark.master=local[2]' "${data_opts[@]}")
   # single-process trains on the driver with all cores; the others run 2 replicas.
   [ "$mode" = single-process ] || args+=(--set engine.workers=2)
