@@ -23,6 +23,11 @@ final class SparkSessions {
         if (!conf.contains("spark.master")) {
             conf.setMaster(defaultMaster);
         }
+        if (conf.get("spark.master").startsWith("local-cluster[")) {
+            // Spark's test master (a master and N workers in this JVM, each starting an executor JVM): nothing
+            // ships dptrain's classes to those executors, so they get this JVM's classpath.
+            conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+        }
         return RoundEngineSettings.applyDefaults(conf);
     }
 }
