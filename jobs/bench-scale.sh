@@ -2,8 +2,8 @@
 # The scaling benchmark: what a round costs besides compute, as a cost model fitted to measurements,
 # checked against real training, and its predictions for N = 1..256 executors.
 #   1. Communication-only rounds (engine.communication-only = true: replicas skip forward and backward and
-#      send what they would send) on local-cluster[N,1,1024], i.e. N executor JVMs on this machine, for
-#      N = 1, 2, 4, 8; presets lenet (conf/fashion-mnist-lenet.conf), vgg-mini (conf/fashion-mnist-vgg.conf)
+#      send what they would send) on local-cluster[N,1,1024], i.e. N executor JVMs on this machine, and on
+#      local[N] (in-process replicas), for N = 1, 2, 4, 8 (and N = 8 at aggregation depth 1); presets lenet (conf/fashion-mnist-lenet.conf), vgg-mini (conf/fashion-mnist-vgg.conf)
 #      and lstm (conf/spamassassin-lstm.conf); parameter averaging (k = 5) and gradient averaging; float32
 #      and float16 exchange. About 20 rounds each.
 #   2. Real training rounds at N = 2 on local[2] for each preset and mode (float32): one replica's compute
@@ -94,11 +94,18 @@ for preset in "${presets[@]}"; do
   for mode in "${modes[@]}"; do
     for exchange in "${exchanges[@]}"; do
       for n in "${workers_list[@]}"; do
-        # A table smaller than the rows asked for gives fewer rounds per epoch: then more epochs.
-        train "comm-$preset-$mode-$exchange-n$n" "$preset" "local-cluster[$n,1,1024]" \
-          --set engine.communication-only=true --set "engine.mode=$mode" --set "engine.workers=$n" \
-          --set engine.local-steps=5 --set "engine.exchange=$exchange" \
-          --set "data.train-limit=$(rows "$preset" "$mode" "$n" "$rounds")" --set train.epochs=1
+        comm=(--set engine.communication-only=true --set "engine.mode=$mode" --set "engine.workers=$n"
+              --set engine.local-steps=5 --set "engine.exchange=$exchange"
+              --set "data.train-limit=$(rows "$preset" "$mode" "$n" "$rounds")" --set train.epochs=1)
+        # Executor JVMs (the fit clusters are predicted with) and in-process replicas (the local[2] check).
+        train "comm-$preset-$mode-$exchange-n$n" "$preset" "local-cluster[$n,1,1024]" "${comm[@]}"
+        train "comm-$preset-$mode-$exchange-n$n-inprocess" "$preset" "local[$n]" "${comm[@]}"
+        if [ "$n" = 8 ]; then
+          # With depth 2, N = 8 is where both the tree's extra stage and the oversubscription of 2 cores start;
+          # a depth-1 run (no extra stage) tells them apart.
+          train "comm-$preset-$mode-$exchange-n$n-depth1" "$preset" "local-cluster[$n,1,1024]" "${comm[@]}" \
+            --set engine.aggregation-depth=1
+        fi
       done
     done
     train "real-$preset-$mode-local2" "$preset" 'local[2]' --set "engine.mode=$mode" --set engine.workers=2 \

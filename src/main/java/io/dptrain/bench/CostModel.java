@@ -1,6 +1,7 @@
 package io.dptrain.bench;
 
 import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.linear.SingularMatrixException;
 import org.apache.commons.math3.stat.regression.OLSMultipleLinearRegression;
 
 import java.util.List;
@@ -42,7 +43,8 @@ public final class CostModel {
     private final int cores;
 
     /** One measured round shape: N replicas, bytes broadcast and sent per replica, the median round time. */
-    public record Sample(String label, int workers, double broadcastBytes, double sentBytesPerReplica, double roundMs) {
+    public record Sample(String label, int workers, double broadcastBytes, double sentBytesPerReplica, double roundMs,
+                         int depth) {
     }
 
     private CostModel(double[] beta, int cores) {
@@ -51,12 +53,12 @@ public final class CostModel {
     }
 
     /**
-     * Least squares over {@code samples} (at least one more than the {@value #REGRESSOR_COUNT} regressors).
+     * Least squares over {@code samples} (more than the regressors; runs at several depths tell the tree's
+     * stages apart from the oversubscription, which both grow at N = 8 with depth 2).
      *
-     * @param cores     cores of the machine the samples were measured on (for O(N))
-     * @param depth     treeAggregate depth the samples ran with (engine.aggregation-depth)
+     * @param cores cores of the machine the samples were measured on (for O(N))
      */
-    public static CostModel fit(List<Sample> samples, int cores, int depth) {
+    public static CostModel fit(List<Sample> samples, int cores) {
         if (samples.size() <= REGRESSOR_COUNT) {
             throw new IllegalArgumentException("a fit of " + REGRESSOR_COUNT + " terms needs more than "
                     + REGRESSOR_COUNT + " communication-only runs; got " + samples.size());
@@ -67,12 +69,19 @@ public final class CostModel {
             Sample s = samples.get(i);
             y[i] = s.roundMs();
             x[i] = regressors(s.workers(), s.broadcastBytes(), s.sentBytesPerReplica(), Math.max(1, s.workers()
-                    / (double) cores), depth);
+                    / (double) cores), s.depth());
         }
-        OLSMultipleLinearRegression ols = new OLSMultipleLinearRegression();
+        // A column R's diagonal leaves below this is collinear with the others (regressors are of order 1 to 100).
+        OLSMultipleLinearRegression ols = new OLSMultipleLinearRegression(1e-8);
         ols.setNoIntercept(true); // the first regressor is the constant
         ols.newSampleData(y, x);
-        return new CostModel(ols.estimateRegressionParameters(), cores);
+        try {
+            return new CostModel(ols.estimateRegressionParameters(), cores);
+        } catch (SingularMatrixException e) {
+            throw new IllegalArgumentException("the " + samples.size() + " communication-only runs do not tell the "
+                    + "terms " + REGRESSORS + " apart: add runs at other N (1, 2, 4, 8), with other byte counts "
+                    + "(presets, engine modes, exchange formats) or at another engine.aggregation-depth", e);
+        }
     }
 
     static double[] regressors(int n, double broadcastBytes, double sentBytes, double oversubscription, int depth) {

@@ -75,9 +75,14 @@ public final class ScalingReport {
             return preset + " " + mode.configName() + " " + exchange;
         }
 
+        /** local[N]: the replicas are threads of the driver's JVM, so nothing crosses a process boundary. */
+        boolean inProcess() {
+            return master.equals("local") || master.startsWith("local[");
+        }
+
         CostModel.Sample sample() {
             return new CostModel.Sample(shape() + " N=" + workers, workers, broadcastBytes, sentBytesPerReplica,
-                    roundMs);
+                    roundMs, depth);
         }
 
         /** σ of the replicas' per-round compute from the mean wait for the slowest (max − mean = σ e(N)). */
@@ -95,7 +100,8 @@ public final class ScalingReport {
 
     private final List<Run> communication = new ArrayList<>();
     private final List<Run> real = new ArrayList<>();
-    private final CostModel model;
+    /** Fitted per kind of deployment: true for in-process replicas (local[N]), false for executor JVMs. */
+    private final Map<Boolean, CostModel> models = new TreeMap<>();
     private final int cores;
     private final BenchmarkReport.Machine machine;
     private List<Prediction> predictions;
@@ -113,13 +119,19 @@ public final class ScalingReport {
             }
             (r.communicationOnly() ? communication : real).add(r);
         }
-        if (runs.stream().mapToInt(Run::depth).distinct().count() > 1) {
-            throw new IllegalArgumentException("the runs use different engine.aggregation-depth values; give runs of "
-                    + "one depth");
-        }
         this.cores = cores;
         this.machine = machine;
-        this.model = CostModel.fit(communication.stream().map(Run::sample).toList(), cores, depth());
+        for (boolean inProcess : new boolean[]{false, true}) {
+            List<CostModel.Sample> samples = communication.stream().filter(r -> r.inProcess() == inProcess)
+                    .map(Run::sample).toList();
+            if (!samples.isEmpty()) {
+                models.put(inProcess, CostModel.fit(samples, cores));
+            }
+        }
+        if (!models.containsKey(false)) {
+            throw new IllegalArgumentException("no communication-only runs with executor JVMs (local-cluster or a "
+                    + "cluster master) among the run folders: the predictions for clusters are fitted to those");
+        }
     }
 
     /** Reads the run folders (local paths) written by {@code dptrain train}. */
@@ -128,17 +140,24 @@ public final class ScalingReport {
                 BenchmarkReport.Machine.current());
     }
 
-    private int depth() {
-        return communication.isEmpty() ? 2 : communication.get(0).depth();
+    /** The cost model fitted to communication-only runs with executor JVMs: the one clusters are predicted with. */
+    CostModel model() {
+        return models.get(false);
     }
 
-    CostModel model() {
-        return model;
+    private CostModel modelFor(Run r) {
+        CostModel m = models.get(r.inProcess());
+        if (m == null) {
+            throw new IllegalArgumentException("run folder " + r.dir() + " ran on " + r.master() + " but no "
+                    + "communication-only run did: add communication-only runs on the same kind of master");
+        }
+        return m;
     }
 
     /** Relative error of the model on a communication-only run. */
     double fitError(Run r) {
-        double predicted = model.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
+        double predicted = modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
+                r.depth());
         return Math.abs(predicted - r.roundMs()) / r.roundMs();
     }
 
@@ -149,7 +168,7 @@ public final class ScalingReport {
     double predictedRoundMs(Run r) {
         double wait = r.computeDeviation() * CostModel.expectedMaxOfNormals(r.workers());
         return r.computeMsMean() + wait
-                + model.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
+                + modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
     }
 
     double realError(Run r) {
@@ -200,9 +219,10 @@ public final class ScalingReport {
         double c = scaling.equals("weak") ? compute.computeMsMean()
                 : compute.computeMsMean() * STRONG_SCALING_REPLICAS / (double) n;
         double sigma = compute.computeDeviation() * (scaling.equals("weak") ? 1 : c / compute.computeMsMean());
-        double comm = model.clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), bytes.depth());
+        // At the real run's aggregation depth: the settings the user trains with.
+        double comm = model().clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth());
         if (network.equals("10 Gb/s")) {
-            comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), bytes.depth(),
+            comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth(),
                     TEN_GBIT_BYTES_PER_SECOND);
         }
         double t = c + sigma * CostModel.expectedMaxOfNormals(n) + comm;
@@ -228,7 +248,7 @@ public final class ScalingReport {
     private Map<String, Run> bytesPerExchange(Run compute) {
         Map<String, Run> out = new TreeMap<>();
         for (Run r : communication) {
-            if (r.preset().equals(compute.preset()) && r.mode() == compute.mode()) {
+            if (r.preset().equals(compute.preset()) && r.mode() == compute.mode() && !r.inProcess()) {
                 out.putIfAbsent(r.exchange(), r);
             }
         }
@@ -256,21 +276,27 @@ public final class ScalingReport {
     public String toText() {
         StringBuilder md = new StringBuilder("# Scaling: a cost model of a round, fitted and checked\n\n");
         md.append(machine.markdownLine()).append(" Communication-only runs measured on ").append(cores)
-                .append(" cores; treeAggregate depth ").append(depth()).append(".\n\n");
+                .append(" cores.\n\n");
         md.append("A round takes `T(N) = C + W(N) + comm(N)`: one replica's compute C (measured in real runs), the wait "
                 + "W(N) for the slowest of N replicas (normal compute times: σ·e(N)), and comm(N), fitted by least "
                 + "squares to communication-only rounds (`engine.communication-only`: replicas skip forward and "
                 + "backward, so a round is scheduling, broadcast and aggregation). Regressors: ")
                 .append(String.join(", ", CostModel.REGRESSORS)).append(" (see io.dptrain.bench.CostModel).\n\n");
-        md.append("## Fitted coefficients\n\n").append(model.coefficientTable());
+        md.append("Two fits: executor JVMs (local-cluster and cluster masters; the predictions use it) and in-process "
+                + "replicas (local[N], where broadcasts and results never leave the driver's JVM; it checks the local[2] "
+                + "runs).\n");
+        models.forEach((inProcess, m) -> md.append("\n## Fitted coefficients, ")
+                .append(inProcess ? "in-process replicas (local[N])" : "executor JVMs").append("\n\n")
+                .append(m.coefficientTable()));
         md.append("\n## Communication-only rounds: measured and fitted\n\n")
-                .append("| shape | N | MB broadcast | MB sent per replica | measured ms (median) | model ms | error |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                .append("| shape | master | depth | N | MB broadcast | MB sent per replica | measured ms (median) "
+                        + "| model ms | error |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
         for (Run r : communication) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f | %.1f | %.3f |%n", r.shape(),
-                    r.workers(), r.broadcastBytes() / 1e6, r.sentBytesPerReplica() / 1e6, r.roundMs(),
-                    model.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth()),
-                    fitError(r)));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.1f | %.1f | %.3f |%n", r.shape(),
+                    r.master(), r.depth(), r.workers(), r.broadcastBytes() / 1e6, r.sentBytesPerReplica() / 1e6,
+                    r.roundMs(), modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
+                            r.depth()), fitError(r)));
         }
         md.append("\n## Real training rounds: measured and predicted\n\n")
                 .append("The prediction takes the run's measured mean compute and spread (C, σ) and adds the fitted "

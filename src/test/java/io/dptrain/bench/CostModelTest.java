@@ -43,10 +43,10 @@ class CostModelTest {
                 for (int i = 0; i < x.length; i++) {
                     y += truth[i] * x[i];
                 }
-                samples.add(new CostModel.Sample("n" + n, n, bytes[0], bytes[1], y));
+                samples.add(new CostModel.Sample("n" + n, n, bytes[0], bytes[1], y, 2));
             }
         }
-        CostModel model = CostModel.fit(samples, 2, 2);
+        CostModel model = CostModel.fit(samples, 2);
         assertThat(model.coefficients()).containsExactly(truth, within(1e-6));
         CostModel.Sample s = samples.get(7);
         assertThat(model.measuredMachineMs(s.workers(), s.broadcastBytes(), s.sentBytesPerReplica(), 2))
@@ -57,8 +57,18 @@ class CostModelTest {
 
     @Test
     void tooFewRunsForTheFitAreAnError() {
-        List<CostModel.Sample> few = List.of(new CostModel.Sample("a", 1, 1, 1, 1));
-        assertThatThrownBy(() -> CostModel.fit(few, 2, 2)).hasMessageContaining("more than 6");
+        List<CostModel.Sample> few = List.of(new CostModel.Sample("a", 1, 1, 1, 1, 2));
+        assertThatThrownBy(() -> CostModel.fit(few, 2)).hasMessageContaining("more than 6");
+    }
+
+    @Test
+    void runsThatCannotTellTheTermsApartAreAnError() {
+        // one byte count: "MB broadcast" is a multiple of the constant
+        List<CostModel.Sample> same = new ArrayList<>();
+        for (int n : new int[]{1, 2, 4, 8, 1, 2, 4, 8}) {
+            same.add(new CostModel.Sample("n" + n, n, 1e6, 1e6, 10 + n, 2));
+        }
+        assertThatThrownBy(() -> CostModel.fit(same, 2)).hasMessageContaining("do not tell the terms");
     }
 
     @Test

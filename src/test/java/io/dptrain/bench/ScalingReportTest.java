@@ -18,18 +18,24 @@ import org.junit.jupiter.api.io.TempDir;
 /** The scaling report on run folders whose round times a known cost model made. */
 class ScalingReportTest {
     private static final double[] TRUTH = {25, 2, 15, 4, 3, 1.5};
+    /** In-process replicas (local[N]): cheaper, nothing crosses a process boundary. */
+    private static final double[] TRUTH_LOCAL = {8, 1, 5, 1, 0.5, 0.5};
     private static final double LENET_BYTES = 1.724e6;
     private static final double VGG_BYTES = 0.9e6;
 
     @TempDir
     Path tmp;
 
-    /** Round time of the true model on this 2-core machine. */
+    /** Round time of the true model on this 2-core machine, executor JVMs. */
     private static double truth(int n, double broadcast, double sent) {
+        return truth(TRUTH, n, broadcast, sent);
+    }
+
+    private static double truth(double[] beta, int n, double broadcast, double sent) {
         double[] x = CostModel.regressors(n, broadcast, sent, Math.max(1, n / 2.0), 2);
         double y = 0;
         for (int i = 0; i < x.length; i++) {
-            y += TRUTH[i] * x[i];
+            y += beta[i] * x[i];
         }
         return y;
     }
@@ -61,13 +67,18 @@ class ScalingReportTest {
             }
             dirs.add(run("vgg-" + n, "vgg-mini", "parameter-averaging", "float32", n, "local-cluster[" + n + ",1,1024]",
                     true, VGG_BYTES, VGG_BYTES, 1, 1, truth(n, VGG_BYTES, VGG_BYTES)));
+            for (double[] bytes : new double[][]{{LENET_BYTES, LENET_BYTES}, {LENET_BYTES, LENET_BYTES / 2},
+                {VGG_BYTES, VGG_BYTES}}) {
+                dirs.add(run("local-" + bytes[0] + "-" + bytes[1] + "-" + n, "lenet", "gradient-averaging", "float32", n,
+                        "local[" + n + "]", true, bytes[0], bytes[1], 1, 1, truth(TRUTH_LOCAL, n, bytes[0], bytes[1])));
+            }
         }
         // Real runs at N = 2: compute 300 ms mean, 320 slowest; the round as the model says
-        double lenetRound = 320 + truth(2, LENET_BYTES, LENET_BYTES);
+        double lenetRound = 320 + truth(TRUTH_LOCAL, 2, LENET_BYTES, LENET_BYTES);
         dirs.add(run("lenet-ga-real", "lenet", "gradient-averaging", "float32", 2, "local[2]", false, LENET_BYTES,
                 LENET_BYTES, 300, 320, lenetRound));
         dirs.add(run("vgg-pa-real", "vgg-mini", "parameter-averaging", "float32", 2, "local[2]", false, VGG_BYTES,
-                VGG_BYTES, 2000, 2050, 2050 + truth(2, VGG_BYTES, VGG_BYTES) * 1.05));
+                VGG_BYTES, 2000, 2050, 2050 + truth(TRUTH_LOCAL, 2, VGG_BYTES, VGG_BYTES) * 1.05));
         return dirs;
     }
 
@@ -76,10 +87,10 @@ class ScalingReportTest {
         ScalingReport report = ScalingReport.read(runs(), 2);
 
         // round times are whole milliseconds, so the fit is close, not exact
-        assertThat(report.communicationErrorAtEight().orElseThrow()).isLessThan(0.01);
+        assertThat(report.communicationErrorAtEight().orElseThrow()).isLessThan(0.03);
         assertThat(report.model().measuredMachineMs(4, 3e6, 1e6, 2)).isCloseTo(truth(4, 3e6, 1e6), within(1.0));
         // the vgg run is 5% of its communication slower than the model: a small error on the whole round
-        double vggComm = truth(2, VGG_BYTES, VGG_BYTES);
+        double vggComm = truth(TRUTH_LOCAL, 2, VGG_BYTES, VGG_BYTES);
         assertThat(report.realErrorAtTwo().orElseThrow())
                 .isCloseTo(0.05 * vggComm / (2050 + 1.05 * vggComm), within(1e-3));
     }
@@ -124,5 +135,13 @@ class ScalingReportTest {
         dirs.add(single);
         assertThatThrownBy(() -> ScalingReport.read(dirs, 2)).hasMessageContaining(single.toString())
                 .hasMessageContaining("single-process");
+    }
+
+    @Test
+    void withoutCommunicationOnlyRunsOnExecutorJvmsThereIsNothingToPredictClustersWith() throws IOException {
+        List<Path> local = runs().stream().filter(d -> !d.getFileName().toString().startsWith("lenet-")
+                && !d.getFileName().toString().startsWith("vgg-")).toList();
+        assertThatThrownBy(() -> ScalingReport.read(local, 2)).hasMessageContaining("no communication-only runs with "
+                + "executor JVMs");
     }
 }
