@@ -38,18 +38,7 @@ epochs=${epochs:-$conf_epochs}
 out=runs/bench-text
 echo "bench-text: machine: $(machine); $epochs epochs"
 jobs/fetch-data.sh spam-assassin
-# The tables must be the ones this benchmark means: prepared with these options (max-length and vocabulary size
-# as the configuration has them). prepare records its options in spam-assassin-preparation.txt; tables made with
-# other options, or without that record, are made again rather than silently reused.
-prepare_args=(--headers From,Content-Type,X-Mailer,User-Agent --max-length "$max_length"
-              --vocabulary-size "$vocabulary_size" --min-count 2 --test-fraction 0.2 --seed 42)
-wanted="dptrain prepare spam-assassin ${prepare_args[*]}"
-recorded=$(cat data/prepared/spam-assassin-preparation.txt 2>/dev/null || true)
-if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/spam-assassin-test.parquet ] \
-   || [ ! -e data/prepared/spam-assassin-vocabulary.txt ] || [ "$recorded" != "$wanted" ]; then
-  echo "bench-text: preparing the tables ($wanted; found: ${recorded:-no record})"
-  jobs/dptrain prepare spam-assassin "${prepare_args[@]}" --overwrite
-fi
+prepare_spam_assassin "$max_length" "$vocabulary_size"
 mkdir -p "$out"
 common=(train --conf "$conf" --set "train.epochs=$epochs" --set 'spark.master=local[2]'
         --set train.progress-every=20)

@@ -1,4 +1,4 @@
-# Sourced by the benchmark scripts (jobs/bench.sh, bench-text.sh, bench-cluster.sh, bench-eval.sh)
+# Sourced by the benchmark scripts (jobs/bench.sh, bench-text.sh, bench-cluster.sh, bench-eval.sh, bench-scale.sh, ...)
 # after they set bench_name (the prefix of their messages): the usage text, argument checks and the
 # machine and load lines that every benchmark prints.
 
@@ -37,4 +37,20 @@ machine() {
 # The 1, 5 and 15 minute load averages: whether the machine was quiet while it was measured.
 load_average() {
   cut -d' ' -f1-3 /proc/loadavg
+}
+
+# prepare_spam_assassin MAX_LENGTH VOCABULARY_SIZE: the SpamAssassin tables in data/prepared/, made again
+# unless they were prepared with these options (prepare records its options in
+# spam-assassin-preparation.txt; tables made with other options, or without that record, are not reused).
+prepare_spam_assassin() {
+  local prepare_args wanted recorded
+  prepare_args=(--headers From,Content-Type,X-Mailer,User-Agent --max-length "$1"
+                --vocabulary-size "$2" --min-count 2 --test-fraction 0.2 --seed 42)
+  wanted="dptrain prepare spam-assassin ${prepare_args[*]}"
+  recorded=$(cat data/prepared/spam-assassin-preparation.txt 2>/dev/null || true)
+  if [ ! -e data/prepared/spam-assassin-train.parquet ] || [ ! -e data/prepared/spam-assassin-test.parquet ] \
+     || [ ! -e data/prepared/spam-assassin-vocabulary.txt ] || [ "$recorded" != "$wanted" ]; then
+    echo "$bench_name: preparing the tables ($wanted; found: ${recorded:-no record})"
+    jobs/dptrain prepare spam-assassin "${prepare_args[@]}" --overwrite
+  fi
 }

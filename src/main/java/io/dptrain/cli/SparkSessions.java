@@ -23,6 +23,19 @@ final class SparkSessions {
         if (!conf.contains("spark.master")) {
             conf.setMaster(defaultMaster);
         }
+        if (conf.get("spark.master").startsWith("local-cluster[")) {
+            // Spark's test master (a master and N workers in this JVM, each starting an executor JVM): nothing
+            // ships dptrain's classes to those executors, so they get this JVM's classpath, made absolute:
+            // executors start in their own work folders.
+            conf.setIfMissing("spark.executor.extraClassPath", absoluteClassPath(System.getProperty("java.class.path")));
+        }
         return RoundEngineSettings.applyDefaults(conf);
+    }
+
+    static String absoluteClassPath(String classPath) {
+        return java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isEmpty())
+                .map(entry -> java.nio.file.Path.of(entry).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 }

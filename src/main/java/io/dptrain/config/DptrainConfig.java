@@ -56,6 +56,11 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     + "allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: float32, or "
                     + "engine.mode = parameter-averaging or gradient-averaging");
         }
+        if (engine.communicationOnly() && !mode.roundEngine()) {
+            throw new ConfigException("dptrain.engine.communication-only = true is not allowed with "
+                    + "dptrain.engine.mode = " + mode.configName() + "; allowed: false, or engine.mode = "
+                    + "parameter-averaging or gradient-averaging (it measures their rounds)");
+        }
         if (train.timeBudgetSeconds() > 0 && mode == EngineMode.DL4J_SPARK) {
             throw new ConfigException("dptrain.train.time-budget-seconds = " + train.timeBudgetSeconds()
                     + " is not allowed with dptrain.engine.mode = dl4j-spark; allowed: 0 (no budget), or another mode");
@@ -302,9 +307,12 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param aggregationDepth treeAggregate depth; deeper trees relieve the driver with many workers
      * @param outer            parameter averaging: the driver's outer step on the averaged delta
      * @param exchange         the number format replicas send their deltas or gradients in
+     * @param communicationOnly benchmarks: replicas skip forward and backward and send what they would
+     *                         send, so rounds measure communication alone (the model does not learn)
      */
     public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
-                         int aggregationDepth, Outer outer, Exchange exchange) implements Serializable {
+                         int aggregationDepth, Outer outer, Exchange exchange, boolean communicationOnly)
+            implements Serializable {
         public Engine {
             Check.atLeast("dptrain.engine.workers", workers, 0);
             Check.atLeast("dptrain.engine.local-steps", localSteps, 1);
@@ -318,7 +326,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     c.getInt("workers"), c.getInt("local-steps"),
                     Check.oneOf("dptrain.engine.updater-state", c.getString("updater-state"), UpdaterState.class),
                     c.getInt("aggregation-depth"), Outer.from(c.getConfig("outer")),
-                    Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class));
+                    Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class),
+                    c.getBoolean("communication-only"));
         }
     }
 

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.Map;
 final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradients> {
     private static final long serialVersionUID = 2L;
     private final Exchange exchange;
+    private final boolean computes; // false: communication-only rounds (benchmarks), no backprop
     private transient Gradient driverGradient;
     private transient List<long[]> runningStatRanges;
 
@@ -54,7 +56,13 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
     }
 
     GradientAveraging(Exchange exchange) {
+        this(exchange, true);
+    }
+
+    /** @param computes false for communication-only rounds: replicas send zero gradients of the model's size */
+    GradientAveraging(Exchange exchange, boolean computes) {
         this.exchange = exchange;
+        this.computes = computes;
     }
 
     @Override
@@ -75,6 +83,11 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
         }
         replica.load(state, epoch);
         MultiLayerNetwork net = replica.network();
+        if (!computes) {
+            int n = batch.numExamples();
+            return RoundSum.of(new Gradients(FlatVector.encoded(Nd4j.zeros(net.params().dataType(), net.numParams()),
+                    exchange)), 0, n);
+        }
         net.setInput(batch.getFeatures());
         net.setLabels(batch.getLabels());
         // Sequence batches carry masks so that padding never counts; fit() sets them itself.

@@ -25,6 +25,7 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
     private final boolean averageUpdater;
     private final Exchange exchange;
     private final transient OuterStep outer;
+    private final boolean computes; // false: communication-only rounds (benchmarks), no fit
 
     /**
      * Weighted sums of the replicas' parameters (or deltas) and updater states, and the most updater
@@ -52,6 +53,11 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
     }
 
     ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer) {
+        this(localSteps, averageUpdater, exchange, outer, true);
+    }
+
+    /** @param computes false for communication-only rounds: replicas send the broadcast state back unchanged */
+    ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer, boolean computes) {
         if (localSteps < 1) {
             throw new IllegalArgumentException("dptrain.engine.local-steps must be >= 1, got " + localSteps);
         }
@@ -59,6 +65,7 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
         this.averageUpdater = averageUpdater;
         this.exchange = exchange;
         this.outer = outer;
+        this.computes = computes;
     }
 
     @Override
@@ -84,8 +91,10 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
             if (batch == null) {
                 break;
             }
-            net.fit(batch);
-            lossSum += net.score() * batch.numExamples();
+            if (computes) {
+                net.fit(batch);
+                lossSum += net.score() * batch.numExamples();
+            }
             examples += batch.numExamples();
         }
         if (examples == 0) {

@@ -45,8 +45,9 @@ interface SyncStrategy<P extends Payload<P>> extends Serializable {
         DptrainConfig.Engine engine = config.engine();
         return switch (engine.mode()) {
             case PARAMETER_AVERAGING -> new ParameterAveraging(engine.localSteps(),
-                    engine.updaterState() == UpdaterState.AVERAGED, engine.exchange(), new OuterStep(engine.outer()));
-            case GRADIENT_AVERAGING -> new GradientAveraging(engine.exchange());
+                    engine.updaterState() == UpdaterState.AVERAGED, engine.exchange(), new OuterStep(engine.outer()),
+                    !engine.communicationOnly());
+            case GRADIENT_AVERAGING -> new GradientAveraging(engine.exchange(), !engine.communicationOnly());
             default -> throw new IllegalArgumentException("dptrain.engine.mode = '" + engine.mode().configName()
                     + "' is not a round-engine mode; allowed here: parameter-averaging, gradient-averaging");
         };

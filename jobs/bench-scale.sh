@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The scaling benchmark: what a round costs besides compute, as a cost model fitted to measurements,
+# checked against real training, and its predictions for N = 1..256 executors.
+#   1. Communication-only rounds (engine.communication-only = true: replicas skip forward and backward and
+#      send what they would send) on local-cluster[N,1,1024], i.e. N executor JVMs on this machine, and on
+#      local[N] (in-process replicas), for N = 1, 2, 4, 8 (and N = 8 at aggregation depth 1); presets lenet (conf/fashion-mnist-lenet.conf), vgg-mini (conf/fashion-mnist-vgg.conf)
+#      and lstm (conf/spamassassin-lstm.conf); parameter averaging (k = 5) and gradient averaging; float32
+#      and float16 exchange. About 20 rounds each.
+#   2. Real training rounds at N = 2 on local[2] for each preset and mode (float32): one replica's compute
+#      and its spread, and the check of the model's prediction; and the same lenet gradient-averaging run
+#      on a standalone cluster (jobs/cluster-up.sh: 2 Workers x 1 core, stopped at the end).
+#   3. `dptrain scaling-report`: the fit, the checks, predicted efficiency C/T at N = 1..256 (weak and
+#      strong scaling, loopback and 10 Gb/s links), a table and a chart (efficiency-vs-n.png).
+# Last line: SUMMARY fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E prepare_driver_mb=M spill_ratio=R
+# (prepare_driver_mb and spill_ratio come from jobs/bench-prepare.sh and jobs/bench-spill.sh when they exist, else na.)
+#   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (~1 hour)
+#   jobs/bench-scale.sh --quick  lenet only, both modes, float32; no standalone run; into runs/bench-scale/quick/
+#   jobs/bench-scale.sh --help
+# Runs and logs go to runs/bench-scale/{full,quick}/. Run nothing else on the machine meanwhile: it measures time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bench_name=bench-scale
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
+
+quick=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" "--quick, --help" ;;
+  esac
+done
+
+if $quick; then
+  presets=(lenet)
+  exchanges=(float32)
+  out=runs/bench-scale/quick
+  report=$out/report
+else
+  presets=(lenet vgg-mini lstm)
+  exchanges=(float32 float16)
+  out=runs/bench-scale/full
+  report=docs/bench/scale
+fi
+workers_list=(1 2 4 8)
+rounds=20
+modes=(parameter-averaging gradient-averaging)
+
+conf_of() {
+  case "$1" in
+    lenet) echo conf/fashion-mnist-lenet.conf ;;
+    vgg-mini) echo conf/fashion-mnist-vgg.conf ;;
+    lstm) echo conf/spamassassin-lstm.conf ;;
+  esac
+}
+
+echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_list[*]}, into $out/"
+jobs/fetch-data.sh fashion-mnist
+if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
+  jobs/dptrain prepare fashion-mnist --overwrite
+fi
+if [[ " ${presets[*]} " == *" lstm "* ]]; then
+  jobs/fetch-data.sh spam-assassin
+  prepare_spam_assassin "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length)" \
+    "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.vocabulary-size)"
+fi
+rm -rf "${out:?}"
+mkdir -p "$out"
+
+# rows PRESET MODE N ROUNDS: training rows for ROUNDS rounds of N replicas (k = 5 for parameter averaging).
+rows() {
+  local batch k
+  batch=$(jobs/dptrain config get --conf "$(conf_of "$1")" train.batch-size)
+  k=1
+  [ "$2" = parameter-averaging ] && k=5
+  echo $(($3 * batch * k * $4))
+}
+
+runs=()
+# train NAME PRESET MASTER [--set key=value ...]: one run in its own JVM, its console in $out/NAME.log.
+train() {
+  local name=$1 preset=$2 master=$3
+  shift 3
+  echo "bench-scale: $name (log: $out/$name.log; load average $(load_average))"
+  jobs/dptrain train --conf "$(conf_of "$preset")" --set "output.dir=$out/$name" --set "spark.master=$master" \
+    --set train.progress-every=0 --set output.report=false "$@" > "$out/$name.log" 2>&1 \
+    || { echo "bench-scale: $name failed; see $out/$name.log" >&2; exit 1; }
+  runs+=("$out/$name")
+}
+
+for preset in "${presets[@]}"; do
+  for mode in "${modes[@]}"; do
+    for exchange in "${exchanges[@]}"; do
+      for n in "${workers_list[@]}"; do
+        comm=(--set engine.communication-only=true --set "engine.mode=$mode" --set "engine.workers=$n"
+              --set engine.local-steps=5 --set "engine.exchange=$exchange"
+              --set "data.train-limit=$(rows "$preset" "$mode" "$n" "$rounds")" --set train.epochs=1)
+        # Executor JVMs (the fit clusters are predicted with) and in-process replicas (the local[2] check).
+        train "comm-$preset-$mode-$exchange-n$n" "$preset" "local-cluster[$n,1,1024]" "${comm[@]}"
+        train "comm-$preset-$mode-$exchange-n$n-inprocess" "$preset" "local[$n]" "${comm[@]}"
+        if [ "$n" = 8 ]; then
+          # With depth 2, N = 8 is where both the tree's extra stage and the oversubscription of 2 cores start;
+          # a depth-1 run (no extra stage) tells them apart.
+          train "comm-$preset-$mode-$exchange-n$n-depth1" "$preset" "local-cluster[$n,1,1024]" "${comm[@]}" \
+            --set engine.aggregation-depth=1
+        fi
+      done
+    done
+    train "real-$preset-$mode-local2" "$preset" 'local[2]' --set "engine.mode=$mode" --set engine.workers=2 \
+      --set engine.local-steps=5 --set "data.train-limit=$(rows "$preset" "$mode" 2 30)" --set train.epochs=1
+  done
+done
+
+if ! $quick; then
+  # The same real run on a standalone cluster: executors in their own JVMs, as in production.
+  cleanup() {
+    jobs/cluster-down.sh
+  }
+  trap cleanup EXIT
+  master=$(jobs/cluster-up.sh 2 1 2g)
+  name=real-lenet-gradient-averaging-standalone
+  echo "bench-scale: $name on $master (log: $out/$name.log; load average $(load_average))"
+  SPARK_LOCAL_IP=127.0.0.1 jobs/submit.sh --master "$master" --name "dptrain bench-scale" --executor-cores 1 \
+    --executor-memory 2g --conf spark.cores.max=2 --conf spark.task.cpus=1 -- \
+    train --conf conf/fashion-mnist-lenet.conf --set "data.train=$root/data/prepared/fashion-mnist-train.parquet" \
+    --set "data.test=$root/data/prepared/fashion-mnist-test.parquet" --set engine.mode=gradient-averaging \
+    --set engine.workers=2 --set "data.train-limit=$(rows lenet gradient-averaging 2 30)" --set train.epochs=1 \
+    --set train.progress-every=0 --set output.report=false --set "spark.master=$master" \
+    --set "output.dir=$root/$out/$name" > "$out/$name.log" 2>&1 \
+    || { echo "bench-scale: $name failed; see $out/$name.log" >&2; exit 1; }
+  runs+=("$out/$name")
+  jobs/cluster-down.sh
+  trap - EXIT
+fi
+echo "bench-scale: measured (load average $(load_average))"
+
+# The figures other benchmarks measure, when they are there.
+figure() {
+  local script=$1 key=$2 value=na
+  if [ -x "$script" ]; then
+    value=$("$script" | sed -n "s/.*\b$key=\([^ ]*\).*/\1/p" | tail -1)
+  fi
+  echo "${value:-na}"
+}
+prepare_mb=$(figure jobs/bench-prepare.sh prepare_driver_mb)
+spill=$(figure jobs/bench-spill.sh spill_ratio)
+
+jobs/dptrain scaling-report --out "$report" "${runs[@]}" | tee "$out/report.md"
+scaling=$(tail -1 "$out/report.md")
+echo "SUMMARY ${scaling#SCALING } prepare_driver_mb=$prepare_mb spill_ratio=$spill"

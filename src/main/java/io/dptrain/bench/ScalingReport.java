@@ -1,0 +1,400 @@
+package io.dptrain.bench;
+
+import io.dptrain.RoundMetrics;
+import io.dptrain.config.Choices.EngineMode;
+import io.dptrain.config.DptrainConfig;
+import io.dptrain.report.Provenance;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+
+/**
+ * The scaling benchmark's report (jobs/bench-scale.sh): fits the {@link CostModel} to communication-only
+ * runs at several N, checks it against real training runs, and predicts round time and efficiency
+ * {@code C / T} at N = 1..256 for weak scaling (each replica keeps its minibatch) and strong scaling
+ * (the global minibatch stays that of 64 replicas), on loopback-fast links and on 10 Gb/s links.
+ * {@link #toText()} is the markdown and a last line {@code SCALING fit_err_n2=F fit_err_comm_n8=F
+ * eff64_vgg_pa=E eff64_lenet_ga=E}; {@link #writeTo} also draws efficiency against N.
+ */
+public final class ScalingReport {
+    public static final String MARKDOWN_FILE = "report.md";
+    public static final String CHART_FILE = "efficiency-vs-n.png";
+    /** The what-if network: 10 Gb/s. */
+    public static final double TEN_GBIT_BYTES_PER_SECOND = 10e9 / 8;
+    static final int[] PREDICTED_N = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    /** Strong scaling keeps the global minibatch of this many replicas at the measured per-replica batch. */
+    static final int STRONG_SCALING_REPLICAS = 64;
+
+    /** A run folder read for this report: its settings and the medians of its steady rounds. */
+    record Run(Path dir, String preset, EngineMode mode, String exchange, int workers, String master,
+               boolean communicationOnly, int depth, int batchSize, double roundMs, double computeMsMean,
+               double computeMsMax, double broadcastBytes, double sentBytesPerReplica) {
+
+        static Run of(RunFolder folder) {
+            DptrainConfig c = folder.provenance().config();
+            BenchmarkRun run = BenchmarkRun.of(folder);
+            List<RoundMetrics> steady = run.steadyRounds();
+            if (steady.isEmpty()) {
+                throw new IllegalArgumentException("run folder " + folder.dir() + " has no rounds to measure");
+            }
+            int workers = folder.provenance().workers();
+            return new Run(folder.dir(), c.model().preset().configName(), c.engine().mode(),
+                    c.engine().exchange().configName(), workers, run.master(), c.engine().communicationOnly(),
+                    c.engine().aggregationDepth(), c.train().batchSize(),
+                    median(steady.stream().mapToDouble(RoundMetrics::roundMs).toArray()),
+                    median(steady.stream().mapToDouble(RoundMetrics::computeMsMean).toArray()),
+                    median(steady.stream().mapToDouble(RoundMetrics::computeMsMax).toArray()),
+                    median(steady.stream().mapToDouble(RoundMetrics::bytesBroadcast).toArray()),
+                    median(steady.stream().mapToDouble(r -> r.bytesAggregated() / (double) workers).toArray()));
+        }
+
+        String shape() {
+            return preset + " " + mode.configName() + " " + exchange;
+        }
+
+        /** local[N]: the replicas are threads of the driver's JVM, so nothing crosses a process boundary. */
+        boolean inProcess() {
+            return master.equals("local") || master.startsWith("local[");
+        }
+
+        CostModel.Sample sample() {
+            return new CostModel.Sample(shape() + " N=" + workers, workers, broadcastBytes, sentBytesPerReplica,
+                    roundMs, depth);
+        }
+
+        /** σ of the replicas' per-round compute from the mean wait for the slowest (max − mean = σ e(N)). */
+        double computeDeviation() {
+            return workers < 2 ? 0 : (computeMsMax - computeMsMean) / CostModel.expectedMaxOfNormals(workers);
+        }
+    }
+
+    /** A prediction: round time and efficiency C / T at N for one shape, scaling rule and network. */
+    record Prediction(String shape, String scaling, String network, int workers, double computeMs, double roundMs) {
+        double efficiency() {
+            return computeMs / roundMs;
+        }
+    }
+
+    private final List<Run> communication = new ArrayList<>();
+    private final List<Run> real = new ArrayList<>();
+    /** Fitted per kind of deployment: true for in-process replicas (local[N]), false for executor JVMs. */
+    private final Map<Boolean, CostModel> models = new TreeMap<>();
+    private final int cores;
+    private final BenchmarkReport.Machine machine;
+    private List<Prediction> predictions;
+
+    /**
+     * @param runs  communication-only runs (the fit; more than six, at several N) and real runs (the
+     *              compute figures and the check), all with the same aggregation depth
+     * @param cores cores of the machine the communication-only runs were measured on
+     */
+    public ScalingReport(List<Run> runs, int cores, BenchmarkReport.Machine machine) {
+        for (Run r : runs) {
+            if (!r.mode().roundEngine()) {
+                throw new IllegalArgumentException("run folder " + r.dir() + " is a " + r.mode().configName()
+                        + " run; the scaling report reads parameter-averaging and gradient-averaging runs");
+            }
+            (r.communicationOnly() ? communication : real).add(r);
+        }
+        this.cores = cores;
+        this.machine = machine;
+        for (boolean inProcess : new boolean[]{false, true}) {
+            List<CostModel.Sample> samples = communication.stream().filter(r -> r.inProcess() == inProcess)
+                    .map(Run::sample).toList();
+            if (!samples.isEmpty()) {
+                models.put(inProcess, CostModel.fit(samples, cores));
+            }
+        }
+        if (!models.containsKey(false)) {
+            throw new IllegalArgumentException("no communication-only runs with executor JVMs (local-cluster or a "
+                    + "cluster master) among the run folders: the predictions for clusters are fitted to those");
+        }
+    }
+
+    /** Reads the run folders (local paths) written by {@code dptrain train}. */
+    public static ScalingReport read(List<Path> dirs, int cores) {
+        return new ScalingReport(dirs.stream().map(d -> Run.of(RunFolder.read(d))).toList(), cores,
+                BenchmarkReport.Machine.current());
+    }
+
+    /** The cost model fitted to communication-only runs with executor JVMs: the one clusters are predicted with. */
+    CostModel model() {
+        return models.get(false);
+    }
+
+    private CostModel modelFor(Run r) {
+        CostModel m = models.get(r.inProcess());
+        if (m == null) {
+            throw new IllegalArgumentException("run folder " + r.dir() + " ran on " + r.master() + " but no "
+                    + "communication-only run did: add communication-only runs on the same kind of master");
+        }
+        return m;
+    }
+
+    /** Relative error of the model on a communication-only run. */
+    double fitError(Run r) {
+        double predicted = modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
+                r.depth());
+        return Math.abs(predicted - r.roundMs()) / r.roundMs();
+    }
+
+    /**
+     * The model's round time for a real run: its measured mean compute, the wait for the slowest
+     * replica from its compute spread, and the fitted communication for its N and bytes.
+     */
+    double predictedRoundMs(Run r) {
+        double wait = r.computeDeviation() * CostModel.expectedMaxOfNormals(r.workers());
+        return r.computeMsMean() + wait
+                + modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
+    }
+
+    double realError(Run r) {
+        return Math.abs(predictedRoundMs(r) - r.roundMs()) / r.roundMs();
+    }
+
+    /** fit_err_n2: the largest relative error over the real runs with N = 2. */
+    public OptionalDouble realErrorAtTwo() {
+        return real.stream().filter(r -> r.workers() == 2).mapToDouble(this::realError).max();
+    }
+
+    /** fit_err_comm_n8: the largest relative error over the communication-only runs with N = 8. */
+    public OptionalDouble communicationErrorAtEight() {
+        return communication.stream().filter(r -> r.workers() == 8).mapToDouble(this::fitError).max();
+    }
+
+    /**
+     * Predictions for every shape with a real run (its compute) and communication-only runs (its bytes,
+     * for each exchange measured): weak and strong scaling, on a cluster with loopback-fast links and
+     * with 10 Gb/s links.
+     */
+    List<Prediction> predictions() {
+        if (predictions == null) {
+            predictions = List.copyOf(predictAll());
+        }
+        return predictions;
+    }
+
+    private List<Prediction> predictAll() {
+        List<Prediction> out = new ArrayList<>();
+        for (Run compute : realReferences().values()) {
+            for (Run bytes : bytesPerExchange(compute).values()) {
+                for (String scaling : List.of("weak", "strong")) {
+                    for (String network : List.of("loopback", "10 Gb/s")) {
+                        for (int n : PREDICTED_N) {
+                            out.add(predict(compute, bytes, scaling, network, n));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private Prediction predict(Run compute, Run bytes, String scaling, String network, int n) {
+        // Weak: each replica computes its measured minibatch. Strong: the global minibatch of 64 replicas
+        // is split over n, and compute is taken as proportional to the examples (optimistic for small batches).
+        double c = scaling.equals("weak") ? compute.computeMsMean()
+                : compute.computeMsMean() * STRONG_SCALING_REPLICAS / (double) n;
+        double sigma = compute.computeDeviation() * (scaling.equals("weak") ? 1 : c / compute.computeMsMean());
+        // At the real run's aggregation depth: the settings the user trains with.
+        double comm = model().clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth());
+        if (network.equals("10 Gb/s")) {
+            comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth(),
+                    TEN_GBIT_BYTES_PER_SECOND);
+        }
+        double t = c + sigma * CostModel.expectedMaxOfNormals(n) + comm;
+        return new Prediction(bytes.shape(), scaling, network, n, c, t);
+    }
+
+    /** Per preset and mode, the real run at N = 2 whose compute the predictions use (float32 first). */
+    private Map<String, Run> realReferences() {
+        Map<String, Run> refs = new TreeMap<>();
+        for (Run r : real) {
+            if (r.workers() == 2 && r.master().startsWith("local[")) {
+                String key = r.preset() + " " + r.mode().configName();
+                Run had = refs.get(key);
+                if (had == null || (!had.exchange().equals("float32") && r.exchange().equals("float32"))) {
+                    refs.put(key, r);
+                }
+            }
+        }
+        return refs;
+    }
+
+    /** The communication-only runs of the real run's preset and mode, one per exchange (bytes do not depend on N). */
+    private Map<String, Run> bytesPerExchange(Run compute) {
+        Map<String, Run> out = new TreeMap<>();
+        for (Run r : communication) {
+            if (r.preset().equals(compute.preset()) && r.mode() == compute.mode() && !r.inProcess()) {
+                out.putIfAbsent(r.exchange(), r);
+            }
+        }
+        return out;
+    }
+
+    /** Predicted efficiency at N for a preset and mode (float32, weak scaling, 10 Gb/s), if predicted. */
+    OptionalDouble efficiency(String preset, EngineMode mode, int n) {
+        String shape = preset + " " + mode.configName() + " float32";
+        return predictions().stream().filter(p -> p.shape().equals(shape) && p.scaling().equals("weak")
+                && p.network().equals("10 Gb/s") && p.workers() == n).mapToDouble(Prediction::efficiency).findFirst();
+    }
+
+    /** The last line: {@code SCALING fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E}. */
+    public String scalingLine() {
+        return "SCALING fit_err_n2=" + fixed(realErrorAtTwo()) + " fit_err_comm_n8=" + fixed(communicationErrorAtEight())
+                + " eff64_vgg_pa=" + fixed(efficiency("vgg-mini", EngineMode.PARAMETER_AVERAGING, 64))
+                + " eff64_lenet_ga=" + fixed(efficiency("lenet", EngineMode.GRADIENT_AVERAGING, 64));
+    }
+
+    private static String fixed(OptionalDouble v) {
+        return v.isPresent() ? String.format(Locale.ROOT, "%.3f", v.getAsDouble()) : "na";
+    }
+
+    public String toText() {
+        StringBuilder md = new StringBuilder("# Scaling: a cost model of a round, fitted and checked\n\n");
+        md.append(machine.markdownLine()).append(" Communication-only runs measured on ").append(cores)
+                .append(" cores.\n\n");
+        md.append("A round takes `T(N) = C + W(N) + comm(N)`: one replica's compute C (measured in real runs), the wait "
+                + "W(N) for the slowest of N replicas (normal compute times: σ·e(N)), and comm(N), fitted by least "
+                + "squares to communication-only rounds (`engine.communication-only`: replicas skip forward and "
+                + "backward, so a round is scheduling, broadcast and aggregation). Regressors: ")
+                .append(String.join(", ", CostModel.REGRESSORS)).append(" (see io.dptrain.bench.CostModel).\n\n");
+        md.append("Two fits: executor JVMs (local-cluster and cluster masters; the predictions use it) and in-process "
+                + "replicas (local[N], where broadcasts and results never leave the driver's JVM; it checks the local[2] "
+                + "runs).\n");
+        models.forEach((inProcess, m) -> md.append("\n## Fitted coefficients, ")
+                .append(inProcess ? "in-process replicas (local[N])" : "executor JVMs").append("\n\n")
+                .append(m.coefficientTable()));
+        md.append("\n## Communication-only rounds: measured and fitted\n\n")
+                .append("| shape | master | depth | N | MB broadcast | MB sent per replica | measured ms (median) "
+                        + "| model ms | error |\n")
+                .append("|---|---|---|---|---|---|---|---|---|\n");
+        for (Run r : communication) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.1f | %.1f | %.3f |%n", r.shape(),
+                    r.master(), r.depth(), r.workers(), r.broadcastBytes() / 1e6, r.sentBytesPerReplica() / 1e6,
+                    r.roundMs(), modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
+                            r.depth()), fitError(r)));
+        }
+        md.append("\n## Real training rounds: measured and predicted\n\n")
+                .append("The prediction takes the run's measured mean compute and spread (C, σ) and adds the fitted "
+                        + "communication for its N and bytes, so it checks the communication part.\n\n")
+                .append("| run | master | N | compute mean ms | slowest ms | measured round ms | predicted ms | error |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        for (Run r : real) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.3f |%n", r.shape(),
+                    r.master(), r.workers(), r.computeMsMean(), r.computeMsMax(), r.roundMs(), predictedRoundMs(r),
+                    realError(r)));
+        }
+        md.append("\n## Predicted efficiency C / T\n\n")
+                .append("Weak scaling: every replica keeps its minibatch. Strong scaling: the global minibatch of ")
+                .append(STRONG_SCALING_REPLICAS).append(" replicas is split over N (compute taken as proportional to "
+                        + "the examples). Loopback: the fitted costs on a cluster with a core per executor (no "
+                        + "oversubscription). 10 Gb/s: plus the bytes on 10 Gb/s links (CostModel.transferMs).\n\n");
+        md.append("| shape | scaling | network |");
+        for (int n : PREDICTED_N) {
+            md.append(" N=").append(n).append(" |");
+        }
+        md.append("\n|---|---|---|").append("---|".repeat(PREDICTED_N.length)).append('\n');
+        Map<String, List<Prediction>> rows = new LinkedHashMap<>();
+        for (Prediction p : predictions()) {
+            rows.computeIfAbsent(p.shape() + " | " + p.scaling() + " | " + p.network(), k -> new ArrayList<>()).add(p);
+        }
+        rows.forEach((key, ps) -> {
+            md.append("| ").append(key).append(" |");
+            ps.forEach(p -> md.append(String.format(Locale.ROOT, " %.2f |", p.efficiency())));
+            md.append('\n');
+        });
+        md.append("\nAssumptions, and where the model stops holding: compute per replica is the one measured on this "
+                + "machine (a cluster's cores differ); replicas' compute times are normal and independent (a "
+                + "straggling machine or GC pause is not); the driver's per-task and merge costs are this machine's "
+                + "(a faster driver lowers them); links are full duplex and only receivers queue; Spark's "
+                + "treeAggregate rule is 3.5's; beyond a few hundred tasks Spark's scheduler and the driver's memory "
+                + "for F(N) vectors are outside what was measured.\n");
+        md.append("\n").append(scalingLine()).append('\n');
+        return md.toString();
+    }
+
+    /** Writes {@value #MARKDOWN_FILE} and {@value #CHART_FILE} (weak scaling, 10 Gb/s) into {@code dir}. */
+    public void writeTo(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(MARKDOWN_FILE), toText(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the report into " + dir + " failed", e);
+        }
+        writeChart(dir.resolve(CHART_FILE));
+    }
+
+    private void writeChart(Path png) {
+        System.setProperty("java.awt.headless", "true");
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (Prediction p : predictions()) {
+            if (p.scaling().equals("weak") && p.network().equals("10 Gb/s")) {
+                XYSeries series = data.getSeriesIndex(p.shape()) >= 0 ? data.getSeries(p.shape())
+                        : addSeries(data, p.shape());
+                series.add(p.workers(), p.efficiency());
+            }
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Predicted efficiency C/T (weak scaling, 10 Gb/s)",
+                "executors N", "efficiency", data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        LogAxis n = new LogAxis("executors N");
+        n.setBase(2);
+        n.setTickUnit(new NumberTickUnit(1));
+        n.setNumberFormatOverride(new java.text.DecimalFormat("0"));
+        plot.setDomainAxis(n);
+        plot.getRangeAxis().setRange(0, 1.02);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            boolean half = data.getSeriesKey(i).toString().endsWith("float16")
+                    || data.getSeriesKey(i).toString().endsWith("bfloat16");
+            renderer.setSeriesStroke(i, half ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f,
+                    new float[]{6f, 4f}, 0f) : new BasicStroke(2f));
+        }
+        plot.setRenderer(renderer);
+        try {
+            ChartUtils.saveChartAsPNG(png.toFile(), chart, BenchmarkChart.WIDTH, BenchmarkChart.HEIGHT);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the chart " + png + " failed", e);
+        }
+    }
+
+    private static XYSeries addSeries(XYSeriesCollection data, String name) {
+        XYSeries series = new XYSeries(name, true);
+        data.addSeries(series);
+        return series;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int m = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+}
