@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The driver is dptrain under SparkSubmit ({@link SparkSubmitJvm}) with {@code spark.driver.memory=512m}
  * and {@code local[2]}: its two task threads run in the same capped JVM, so the cap bounds what the driver
- * and both tasks hold together. Runs in the surefire execution of the tag "cluster" (about a minute and a
- * half on 2 cores, too long for the default tier).
+ * and both tasks hold together. Runs in the surefire execution of the tag "cluster" (about a minute on 2 cores,
+ * 470 MB written twice; like every test that starts a driver JVM it needs the full classpath that execution lists).
  */
 @Tag("cluster")
 @Timeout(600)
