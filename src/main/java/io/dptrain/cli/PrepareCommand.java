@@ -1,10 +1,9 @@
 package io.dptrain.cli;
 
-import io.dptrain.data.IdxReader;
+import io.dptrain.data.IdxTable;
 import io.dptrain.data.ImageShape;
 import io.dptrain.data.ImageTable;
 import io.dptrain.data.InputTables;
-import io.dptrain.data.LabeledImages;
 import io.dptrain.data.text.LabeledTexts;
 import io.dptrain.data.text.MailParser;
 import io.dptrain.data.text.SpamAssassinCorpus;
@@ -22,8 +21,10 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code dptrain prepare}: raw data -> DataFrame -> Parquet (label int, pixels binary, shape metadata). */
@@ -62,14 +63,18 @@ final class PrepareCommand implements Runnable {
         @Override
         public Integer call() {
             SparkSession spark = SparkSessions.get("dptrain prepare fashion-mnist", common.master);
+            // Both pairs' headers first: a bad test file fails before the training table is written.
+            Map<String, IdxTable.Pair> pairs = new LinkedHashMap<>();
             for (String[] split : new String[][]{{"train", "train"}, {"t10k", "test"}}) {
-                LabeledImages images = IdxReader.read(new Path(source, split[0] + "-images-idx3-ubyte.gz").toString(),
+                pairs.put(split[1], IdxTable.inspect(new Path(source, split[0] + "-images-idx3-ubyte.gz").toString(),
                         new Path(source, split[0] + "-labels-idx1-ubyte.gz").toString(), 10,
-                        spark.sparkContext().hadoopConfiguration());
-                String path = out + "/fashion-mnist-" + split[1] + ".parquet";
-                ImageTable.writeParquet(ImageTable.fromImages(spark, images), path, common.overwrite);
-                System.out.println("prepared " + images.count() + " " + split[1] + " images " + images.shape() + " -> " + path);
+                        spark.sparkContext().hadoopConfiguration()));
             }
+            pairs.forEach((split, pair) -> {
+                String path = out + "/fashion-mnist-" + split + ".parquet";
+                IdxTable.prepare(spark, pair, path, common.overwrite);
+                System.out.println("prepared " + pair.count() + " " + split + " images " + pair.shape() + " -> " + path);
+            });
             return 0;
         }
     }

@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +33,11 @@ public final class IdxReader {
     public static final int IMAGES_MAGIC = 0x0803;
     /** Magic number of an IDX file of unsigned bytes with one dimension (labels). */
     public static final int LABELS_MAGIC = 0x0801;
+
+    /** Bytes before the first image: magic number, count, rows, columns. */
+    static final int IMAGES_HEADER_BYTES = 16;
+    /** Bytes before the first label: magic number, count. */
+    static final int LABELS_HEADER_BYTES = 8;
 
     private static final int BUFFER_BYTES = 1 << 16;
     private static final int INITIAL_READ_BYTES = 1 << 26;
@@ -107,76 +113,29 @@ public final class IdxReader {
     }
 
     private static LabeledImages read(Source images, Source labels, int classes, int limit) {
-        if (classes < 2) {
-            throw new IllegalArgumentException("classes must be >= 2, got " + classes);
-        }
-        try (DataInputStream imageIn = open(images); DataInputStream labelIn = open(labels)) {
-            int magic = readHeaderInt(imageIn, images, "magic number");
-            if (magic != IMAGES_MAGIC) {
-                throw new IdxFormatException(images + " is not an IDX image file: magic number "
-                        + magic + ", expected " + IMAGES_MAGIC);
-            }
-            int imageCount = readHeaderInt(imageIn, images, "image count");
-            int rows = readHeaderInt(imageIn, images, "row count");
-            int cols = readHeaderInt(imageIn, images, "column count");
-
-            magic = readHeaderInt(labelIn, labels, "magic number");
-            if (magic != LABELS_MAGIC) {
-                throw new IdxFormatException(labels + " is not an IDX label file: magic number "
-                        + magic + ", expected " + LABELS_MAGIC);
-            }
-            int labelCount = readHeaderInt(labelIn, labels, "label count");
-
-            if (imageCount < 0 || rows < 1 || cols < 1) {
-                throw new IdxFormatException(images + " has an invalid header: count "
-                        + imageCount + ", rows " + rows + ", columns " + cols
-                        + " (count must be >= 0, rows and columns >= 1)");
-            }
-            if (labelCount < 0) {
-                throw new IdxFormatException(labels + " has an invalid header: count "
-                        + labelCount + " (must be >= 0)");
-            }
-            if (imageCount == 0) {
-                throw new IdxFormatException(images + " holds zero images");
-            }
-            if (imageCount != labelCount) {
-                throw new IdxFormatException("image and label counts differ: " + images
-                        + " holds " + imageCount + " images, " + labels + " holds "
-                        + labelCount + " labels");
-            }
-            if ((long) rows * cols > Integer.MAX_VALUE) {
-                throw new IdxFormatException(images + " has an invalid header: images of " + rows
-                        + "x" + cols + " exceed " + Integer.MAX_VALUE + " bytes each");
-            }
-            ImageShape shape = new ImageShape(rows, cols, 1, classes);
-            int count = limit <= 0 ? imageCount : Math.min(limit, imageCount);
+        try (DataInputStream imageIn = open(images.opener().open(), images.name());
+             DataInputStream labelIn = open(labels.opener().open(), labels.name())) {
+            Headers headers = readHeaders(imageIn, images.name(), labelIn, labels.name(), classes);
+            ImageShape shape = headers.shape();
+            int count = limit <= 0 ? headers.count() : Math.min(limit, headers.count());
             long byteCount = (long) count * shape.pixelsPerImage();
             if (byteCount > Integer.MAX_VALUE - 8) {
-                throw new IdxFormatException(images + ": " + count + " images of " + rows + "x"
-                        + cols + " need " + byteCount + " bytes, more than one array holds;"
+                throw new IdxFormatException(images + ": " + count + " images of " + shape.height() + "x"
+                        + shape.width() + " need " + byteCount + " bytes, more than one array holds;"
                         + " read fewer with a limit");
             }
 
             byte[] pixels = readUpTo(imageIn, (int) byteCount);
             if (pixels.length < byteCount) {
-                throw new IdxFormatException(images + " is truncated: expected " + byteCount
-                        + " bytes of pixels for " + count + " images of " + rows + "x" + cols
-                        + ", found " + pixels.length + " bytes ("
-                        + pixels.length / shape.pixelsPerImage() + " whole images)");
+                throw truncatedImages(images.name(), count, shape, pixels.length);
             }
             byte[] labelBytes = readUpTo(labelIn, count);
             if (labelBytes.length < count) {
-                throw new IdxFormatException(labels + " is truncated: expected " + count
-                        + " labels, found " + labelBytes.length);
+                throw truncatedLabels(labels.name(), count, labelBytes.length);
             }
             int[] labelValues = new int[count];
             for (int i = 0; i < count; i++) {
-                int label = labelBytes[i] & 0xFF;
-                if (label >= classes) {
-                    throw new IdxFormatException(labels + ": label at index " + i + " is "
-                            + label + ", allowed 0.." + (classes - 1));
-                }
-                labelValues[i] = label;
+                labelValues[i] = checkedLabel(labels.name(), i, labelBytes[i], classes);
             }
             return new LabeledImages(shape, pixels, labelValues);
         } catch (IOException e) {
@@ -185,56 +144,176 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * What the headers of an images file and its labels file say, checked against each other.
+     *
+     * @param shape the images' shape (one channel) and the classes asked for
+     * @param count how many images, and labels, the files announce; at least 1
+     */
+    record Headers(ImageShape shape, int count) {
+    }
+
+    /**
+     * Reads and checks both headers: the magic numbers, sizes that make sense, at least one image
+     * and as many labels as images. Leaves both streams at their first record.
+     *
+     * @throws IdxFormatException naming the file and the values when a header is wrong
+     */
+    static Headers readHeaders(DataInputStream imageIn, String images, DataInputStream labelIn,
+            String labels, int classes) throws IOException {
+        if (classes < 2) {
+            throw new IllegalArgumentException("classes must be >= 2, got " + classes);
+        }
+        int magic = readHeaderInt(imageIn, images, "magic number");
+        if (magic != IMAGES_MAGIC) {
+            throw new IdxFormatException(images + " is not an IDX image file: magic number "
+                    + magic + ", expected " + IMAGES_MAGIC);
+        }
+        int imageCount = readHeaderInt(imageIn, images, "image count");
+        int rows = readHeaderInt(imageIn, images, "row count");
+        int cols = readHeaderInt(imageIn, images, "column count");
+
+        magic = readHeaderInt(labelIn, labels, "magic number");
+        if (magic != LABELS_MAGIC) {
+            throw new IdxFormatException(labels + " is not an IDX label file: magic number "
+                    + magic + ", expected " + LABELS_MAGIC);
+        }
+        int labelCount = readHeaderInt(labelIn, labels, "label count");
+
+        if (imageCount < 0 || rows < 1 || cols < 1) {
+            throw new IdxFormatException(images + " has an invalid header: count "
+                    + imageCount + ", rows " + rows + ", columns " + cols
+                    + " (count must be >= 0, rows and columns >= 1)");
+        }
+        if (labelCount < 0) {
+            throw new IdxFormatException(labels + " has an invalid header: count "
+                    + labelCount + " (must be >= 0)");
+        }
+        if (imageCount == 0) {
+            throw new IdxFormatException(images + " holds zero images");
+        }
+        if (imageCount != labelCount) {
+            throw new IdxFormatException("image and label counts differ: " + images
+                    + " holds " + imageCount + " images, " + labels + " holds "
+                    + labelCount + " labels");
+        }
+        if ((long) rows * cols > Integer.MAX_VALUE) {
+            throw new IdxFormatException(images + " has an invalid header: images of " + rows
+                    + "x" + cols + " exceed " + Integer.MAX_VALUE + " bytes each");
+        }
+        return new Headers(new ImageShape(rows, cols, 1, classes), imageCount);
+    }
+
+    /** The error for an images file that ends before its {@code count} images: {@code found} pixel bytes. */
+    static IdxFormatException truncatedImages(String images, long count, ImageShape shape, long found) {
+        long expected = count * shape.pixelsPerImage();
+        return new IdxFormatException(images + " is truncated: expected " + expected
+                + " bytes of pixels for " + count + " images of " + shape.height() + "x" + shape.width()
+                + ", found " + found + " bytes (" + found / shape.pixelsPerImage() + " whole images)");
+    }
+
+    /** The error for a labels file that ends before its {@code count} labels. */
+    static IdxFormatException truncatedLabels(String labels, long count, long found) {
+        return new IdxFormatException(labels + " is truncated: expected " + count
+                + " labels, found " + found);
+    }
+
+    /** The label byte at {@code index} as a class index, or the error naming it when outside 0..classes-1. */
+    static int checkedLabel(String labels, long index, byte value, int classes) {
+        int label = value & 0xFF;
+        if (label >= classes) {
+            throw new IdxFormatException(labels + ": label at index " + index + " is "
+                    + label + ", allowed 0.." + (classes - 1));
+        }
+        return label;
+    }
+
     /** Opens a file for reading, unwrapping gzip when its first two bytes are 0x1f 0x8b. */
-    private static DataInputStream open(Source file) throws IOException {
-        InputStream raw = new BufferedInputStream(file.opener().open(), BUFFER_BYTES);
+    static DataInputStream open(InputStream file, String name) throws IOException {
+        BufferedInputStream raw = new BufferedInputStream(file, BUFFER_BYTES);
         try {
-            raw.mark(2);
-            int b0 = raw.read();
-            int b1 = raw.read();
-            raw.reset();
-            if (b0 != 0x1f || b1 != 0x8b) {
+            if (!gzipped(raw)) {
                 return new DataInputStream(raw);
             }
             return new DataInputStream(new BufferedInputStream(
-                    new GZIPInputStream(raw, BUFFER_BYTES), BUFFER_BYTES));
+                    gunzip(raw), BUFFER_BYTES));
         } catch (IOException e) {
             raw.close();
-            throw new IdxFormatException(file + " starts like gzip but its gzip header cannot be"
+            throw new IdxFormatException(name + " starts like gzip but its gzip header cannot be"
                     + " read: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Reads up to {@code n} bytes, stopping early only at the end of the data; a gzip stream that
-     * ends in the middle of a block counts as the end of the data. The buffer grows as data
+     * The decompressed content of a gzip stream, where a stream cut off or corrupt in the middle of a
+     * block simply ends: {@link GZIPInputStream} throws instead, and a buffered reader above it would then
+     * lose the bytes it had already decoded in that read, so a truncated file's error would count too few.
+     */
+    static InputStream gunzip(InputStream gzip) throws IOException {
+        return new FilterInputStream(new GZIPInputStream(gzip, BUFFER_BYTES)) {
+            private boolean ended;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (ended) {
+                    return -1;
+                }
+                try {
+                    return super.read(b, off, len);
+                } catch (EOFException | ZipException e) {
+                    ended = true;
+                    return -1;
+                }
+            }
+
+            @Override
+            public int available() throws IOException {
+                return ended ? 0 : super.available();
+            }
+        };
+    }
+
+    /** Whether a stream starts with gzip's magic bytes 0x1f 0x8b; it is left at its start. */
+    static boolean gzipped(BufferedInputStream in) throws IOException {
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        return b0 == 0x1f && b1 == 0x8b;
+    }
+
+    /**
+     * Reads up to {@code n} bytes, stopping early only at the end of the data (a gzip stream that
+     * ends in the middle of a block ends there: {@link #gunzip}). The buffer grows as data
      * arrives, so a corrupt header announcing far more data than present cannot exhaust memory.
      */
     private static byte[] readUpTo(InputStream in, int n) throws IOException {
         byte[] bytes = new byte[Math.min(n, INITIAL_READ_BYTES)];
         int done = 0;
-        try {
-            while (done < n) {
-                if (done == bytes.length) {
-                    bytes = Arrays.copyOf(bytes, (int) Math.min(n, 2L * bytes.length));
-                }
-                int r = in.read(bytes, done, bytes.length - done);
-                if (r < 0) {
-                    break;
-                }
-                done += r;
+        while (done < n) {
+            if (done == bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(n, 2L * bytes.length));
             }
-        } catch (EOFException | ZipException e) {
-            // A cut-off or corrupt gzip stream: report what was present as a truncated file.
+            int r = in.read(bytes, done, bytes.length - done);
+            if (r < 0) {
+                break;
+            }
+            done += r;
         }
         return done == bytes.length ? bytes : Arrays.copyOf(bytes, done);
     }
 
-    private static int readHeaderInt(DataInputStream in, Source file, String field)
+    private static int readHeaderInt(DataInputStream in, String file, String field)
             throws IOException {
         try {
             return in.readInt();
-        } catch (EOFException | ZipException e) {
+        } catch (EOFException e) {
             throw new IdxFormatException(file + " is truncated: the header ends before the "
                     + field, e);
         }

@@ -97,7 +97,9 @@ public final class ImageTable {
     }
 
     /**
-     * Distributes in-memory images as a canonical table, one row per image.
+     * Distributes in-memory images as a canonical table, one row per image. The images travel from the
+     * driver inside the tasks, so this is for sets the driver holds anyway (tests, a notebook's slice);
+     * {@link IdxTable} reads IDX files on the executors instead.
      *
      * @param spark  the session
      * @param images at least one image
