@@ -12,6 +12,7 @@ import io.dptrain.config.Choices.Loss;
 import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.Choices.SequencePooling;
+import io.dptrain.config.Choices.ShardStorage;
 import io.dptrain.config.Choices.Updater;
 import io.dptrain.config.Choices.UpdaterState;
 import io.dptrain.json.Json;
@@ -37,8 +38,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /**
      * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
      * gradient averaging (one gradient, one step per round) cannot reproduce and dl4j-spark is not checked for;
-     * the outer optimizer is parameter averaging's, the exchange format the round engines', and learning-rate
-     * scaling gradient averaging's with a known number of workers.
+     * the outer optimizer is parameter averaging's, the exchange format and shard storage the round engines',
+     * and learning-rate scaling gradient averaging's with a known number of workers.
      */
     public DptrainConfig {
         int tbptt = model.tbpttLength();
@@ -58,6 +59,12 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             throw new ConfigException("dptrain.engine.exchange = " + engine.exchange().configName() + " is not "
                     + "allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: float32, or "
                     + "engine.mode = parameter-averaging or gradient-averaging");
+        }
+        if (engine.shardStorage() != ShardStorage.MEMORY && !mode.roundEngine()) {
+            throw new ConfigException("dptrain.engine.shard-storage = " + engine.shardStorage().configName()
+                    + " is not allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: memory, or "
+                    + "engine.mode = parameter-averaging or gradient-averaging (the engines that read shards "
+                    + "per round)");
         }
         if (train.timeBudgetSeconds() > 0 && mode == EngineMode.DL4J_SPARK) {
             throw new ConfigException("dptrain.train.time-budget-seconds = " + train.timeBudgetSeconds()
@@ -305,15 +312,20 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param aggregationDepth treeAggregate depth; deeper trees relieve the driver with many workers
      * @param outer            parameter averaging: the driver's outer step on the averaged delta
      * @param exchange         the number format replicas send their deltas or gradients in
+     * @param shardStorage     round engines: where shards wait between rounds; memory is fastest, the
+     *                         spilling levels let the table exceed the executors' memory at the cost
+     *                         of reading and decoding each round's minibatches again
      */
     public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
-                         int aggregationDepth, Outer outer, Exchange exchange) implements Serializable {
+                         int aggregationDepth, Outer outer, Exchange exchange, ShardStorage shardStorage)
+            implements Serializable {
         public Engine {
             Check.atLeast("dptrain.engine.workers", workers, 0);
             Check.atLeast("dptrain.engine.local-steps", localSteps, 1);
             Check.atLeast("dptrain.engine.aggregation-depth", aggregationDepth, 1);
             java.util.Objects.requireNonNull(outer, "outer");
             java.util.Objects.requireNonNull(exchange, "exchange");
+            java.util.Objects.requireNonNull(shardStorage, "shardStorage");
         }
 
         static Engine from(Config c) {
@@ -321,7 +333,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     c.getInt("workers"), c.getInt("local-steps"),
                     Check.oneOf("dptrain.engine.updater-state", c.getString("updater-state"), UpdaterState.class),
                     c.getInt("aggregation-depth"), Outer.from(c.getConfig("outer")),
-                    Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class));
+                    Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class),
+                    Check.oneOf("dptrain.engine.shard-storage", c.getString("shard-storage"), ShardStorage.class));
         }
     }
 
