@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Data-parallel deep learning on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
                 ConfigCommand.class, NotebookCommand.class, BenchReportCommand.class, BenchEvaluateCommand.class, TextBenchReportCommand.class, ClusterBenchReportCommand.class,
-                ConvergenceReportCommand.class})
+                ConvergenceReportCommand.class, SpillBenchReportCommand.class})
 public final class Dptrain implements Runnable {
 
     public static void main(String[] args) {
