@@ -43,7 +43,8 @@ public record SpillBenchmarkReport(BenchmarkRun memory, BenchmarkRun spilled, Sh
         }
         if (!Checkpoint.fingerprint(memoryConfig).equals(Checkpoint.fingerprint(spilledConfig))) {
             throw new IllegalArgumentException("run folders " + memoryDir + " and " + spilledDir + " are not the same "
-                    + "job: their configurations differ in more than the shard storage (compare their provenance.json)");
+                    + "job: their configurations differ in more than the shard storage (compare their "
+                    + "provenance.json)");
         }
         return new SpillBenchmarkReport(BenchmarkRun.of(memory), BenchmarkRun.of(spilled),
                 spilledConfig.engine().shardStorage());

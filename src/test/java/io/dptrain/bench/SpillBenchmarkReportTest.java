@@ -67,7 +67,8 @@ class SpillBenchmarkReportTest {
     @Test
     void commandPrintsTheTableEndingWithSummary() throws IOException {
         CommandOutcome run = CommandOutcome.dptrain("spill-bench-report", "--memory",
-                run("memory", "memory", 800).toString(), "--spilled", run("spilled", "memory-and-disk", 1000).toString());
+                run("memory", "memory", 800).toString(), "--spilled",
+                run("spilled", "memory-and-disk", 1000).toString());
 
         assertThat(run.code()).isZero();
         assertThat(run.out()).startsWith("parameter-averaging, 2 workers, 32000 training rows, 50 rounds (1 skipped")

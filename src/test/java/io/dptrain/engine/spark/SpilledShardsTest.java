@@ -80,7 +80,7 @@ class SpilledShardsTest extends LocalSparkTest {
             assertThat(shards.spills()).isTrue();
             assertThat(shards.batchesPerBlock()).isEqualTo(2); // 300 minibatches per shard > 256 blocks
             assertThat(shards.examples()).isEqualTo(600);
-            // Round 0 of epoch 1 with 5 minibatches per round: each shard's partition holds the blocks of exactly those.
+            // Round 0 of epoch 1, 5 minibatches per round: each shard's partition holds exactly their blocks.
             List<List<Integer>> firstBatches = shards.roundBlocks(1, 0, 5)
                     .glom().map(blocks -> blocks.stream().map(b -> b.firstBatch()).toList()).collect();
             assertThat(firstBatches).hasSize(2);
