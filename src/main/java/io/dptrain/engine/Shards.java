@@ -55,9 +55,10 @@ public final class Shards {
      */
     static final int MAX_BLOCKS_PER_SHARD = 256;
 
-    private final JavaRDD<Shard> rdd;
-    private final JavaRDD<ShardBlock> blocks;
+    private final JavaRDD<Shard> rdd; // in memory; else null
+    private final JavaRDD<ShardBlock> blocks; // spilled; else null
     private final int[] sizes;
+    // Spilled shards only: the block layout, the seed of the epochs' minibatch orders, the replicas' executors.
     private final int batchSize;
     private final int batchesPerBlock;
     private final int blocksPerShard;
@@ -119,7 +120,7 @@ public final class Shards {
                     .persist(StorageLevel.MEMORY_ONLY());
             int[] sizes = shards.map(s -> s.examples().count()).collect().stream().mapToInt(Integer::intValue)
                     .toArray();
-            return new Shards(shards, null, sizes, batchSize, 0, 0, seed, null);
+            return new Shards(shards, null, sizes, 0, 0, 0, seed, null);
         }
         int maxBatches = Minibatches.count((n + workers - 1) / workers, batchSize);
         int batchesPerBlock = (maxBatches + MAX_BLOCKS_PER_SHARD - 1) / MAX_BLOCKS_PER_SHARD;
@@ -165,7 +166,7 @@ public final class Shards {
         return where.toArray(new String[0]);
     }
 
-    /** Whether the shards are kept as blocks that may be on disk ({@link #roundBlocks}) rather than {@link #rdd}. */
+    /** Whether the shards are kept as blocks that may be on disk ({@link #roundBlocks}), not in {@link #rdd}. */
     public boolean spills() {
         return blocks != null;
     }
