@@ -7,6 +7,9 @@ import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.Fixtures;
 import io.dptrain.data.ImageTable;
+import io.dptrain.data.text.LabeledTexts;
+import io.dptrain.data.text.TextTable;
+import io.dptrain.data.text.Vocabulary;
 import io.dptrain.engine.Shards;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.config.Choices.ShardStorage;
@@ -26,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Spilled shards ({@code engine.shard-storage} memory-and-disk, disk) train exactly what in-memory shards
  * train: the same minibatches in the same order, so the same parameters bit for bit, with every example
  * used once per epoch. The layouts are chosen to reach the edges: shards one minibatch apart (a shard runs
- * out in the epoch's last round, whose partition then holds no block), and shards of more than
- * {@link Shards#MAX_BLOCKS_PER_SHARD} minibatches, whose blocks hold two minibatches each.
+ * out in the epoch's last round, whose partition then holds no block), shards of more than
+ * {@link Shards#MAX_BLOCKS_PER_SHARD} minibatches, whose blocks hold two minibatches each, and token
+ * sequences trained with truncated BPTT (per-step labels made from each decoded minibatch).
  */
 @Tag("spark")
 @Timeout(300)
@@ -69,6 +73,24 @@ class SpilledShardsTest extends LocalSparkTest {
         assertThat(examplesPerEpoch(spilled)).containsExactly(600L);
         INDArray expected = memory.model().params();
         assertThat(spilled.model().params()).isEqualTo(expected);
+    }
+
+    @Test
+    void truncatedBpttTextOnSpilledShardsEqualsInMemoryShards() {
+        // Token sequences (int ids) decoded per minibatch, then turned into per-step labels (tbptt-length > 0).
+        LabeledTexts labeled = TextTable.fromTable(TextDistributedEqualsLocalTest.texts(), "text", "label");
+        Vocabulary vocabulary = Vocabulary.build(labeled, 50, 1);
+        Dataset<Row> table = TextTable.prepare(labeled, vocabulary, 12).table();
+        List<String> run = List.of("model.preset=lstm", "model.lstm.embedding-size=4", "model.lstm.hidden-size=5",
+                "model.lstm.tbptt-length=4", "data.classes=2", "data.max-length=12",
+                "data.vocabulary-size=" + vocabulary.size(), "train.batch-size=6", "train.epochs=1",
+                "engine.mode=parameter-averaging", "engine.local-steps=2", "engine.workers=2");
+        INDArray memory = new SparkTrainer(spark(), config("memory", run.toArray(String[]::new))).fit(table)
+                .model().params();
+        TrainingResult spilled = new SparkTrainer(spark(), config("memory-and-disk", run.toArray(String[]::new)))
+                .fit(table);
+        assertThat(examplesPerEpoch(spilled)).containsExactly(160L);
+        assertThat(spilled.model().params()).isEqualTo(memory);
     }
 
     @Test
