@@ -70,7 +70,7 @@ class SpilledShardsClusterTest {
      * {@value #EXECUTOR_HEAP_MB} MB and pre-touched ({@code -Xms} = {@code -Xmx}, AlwaysPreTouch), so it is
      * resident from the start and the rest is native: JVM metaspace and code, thread stacks, nd4j's native
      * libraries (OpenBLAS, oneDNN) and its off-heap arrays (network, minibatches). Measured here on 2 cores
-     * over four runs: 323 to 349 MB (VmHWM 835 to 861 MB). A fixed budget that does not grow with the table. At this
+     * over five runs: 323 to 357 MB (VmHWM 835 to 869 MB). A fixed budget that does not grow with the table. At this
      * table's size it would not tell a replica that kept its decoded shard (30 MB of floats per executor)
      * from one that does not; what shows that no executor holds the table is the block storage check
      * (bytes on disk, in-memory bytes within the storage memory). The per-round VmRSS is logged: it rises
