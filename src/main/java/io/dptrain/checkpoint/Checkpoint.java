@@ -106,13 +106,15 @@ public record Checkpoint(String fingerprint, int round, int workers, int roundsP
 
     /**
      * SHA-256 (hex) of the configuration's JSON without the settings that do not change what is
-     * computed: output, checkpoint, spark and train.progress-every. A checkpoint is only resumed
-     * under the same fingerprint.
+     * computed: output, checkpoint, spark, train.progress-every and engine.shard-storage (a run may
+     * resume with its shards spilled where they were in memory). A checkpoint is only resumed under the
+     * same fingerprint.
      */
     public static String fingerprint(DptrainConfig config) {
         ObjectNode tree = Json.MAPPER.valueToTree(config);
         tree.remove(List.of("output", "checkpoint", "spark"));
         ((ObjectNode) tree.get("train")).remove("progressEvery");
+        ((ObjectNode) tree.get("engine")).remove("shardStorage");
         try {
             return HexFormat.of().formatHex(sha256(Json.compact().writeValueAsBytes(tree)));
         } catch (JsonProcessingException e) {

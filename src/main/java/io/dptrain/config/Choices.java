@@ -75,6 +75,15 @@ public final class Choices {
         FLOAT32, FLOAT16, BFLOAT16
     }
 
+    /**
+     * Where the round engines keep the training shards between rounds (see io.dptrain.engine.Shards):
+     * decoded in executor memory (fastest; the table must fit), or serialized in their stored form and
+     * spilled to the executors' local disk when storage memory runs out, or on disk only.
+     */
+    public enum ShardStorage implements Named {
+        MEMORY, MEMORY_AND_DISK, DISK
+    }
+
     /** How gradient averaging's learning rate follows the number of workers (its batch is N times larger). */
     public enum LearningRateScaling implements Named {
         NONE, LINEAR, SQRT

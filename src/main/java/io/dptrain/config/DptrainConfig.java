@@ -12,6 +12,7 @@ import io.dptrain.config.Choices.Loss;
 import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.Choices.SequencePooling;
+import io.dptrain.config.Choices.ShardStorage;
 import io.dptrain.config.Choices.Updater;
 import io.dptrain.config.Choices.UpdaterState;
 import io.dptrain.json.Json;
@@ -37,10 +38,10 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     /**
      * Checks the rules that span sections: truncated BPTT takes several updater steps per minibatch, which
      * gradient averaging (one gradient, one step per round) cannot reproduce and dl4j-spark is not checked for;
-     * the exchange format is the round engines', and learning-rate scaling gradient averaging's with a known
-     * number of workers. The outer optimizer, like local-steps, is parameter averaging's and other modes ignore
-     * it, so that a configuration tuned for parameter averaging (conf/fashion-mnist-lenet.conf) still runs
-     * single-process or gradient averaging for comparison.
+     * the exchange format and shard storage are the round engines', and learning-rate scaling gradient
+     * averaging's with a known number of workers. The outer optimizer, like local-steps, is parameter
+     * averaging's and other modes ignore it, so that a configuration tuned for parameter averaging
+     * (conf/fashion-mnist-lenet.conf) still runs single-process or gradient averaging for comparison.
      */
     public DptrainConfig {
         int tbptt = model.tbpttLength();
@@ -60,6 +61,12 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             throw new ConfigException("dptrain.engine.communication-only = true is not allowed with "
                     + "dptrain.engine.mode = " + mode.configName() + "; allowed: false, or engine.mode = "
                     + "parameter-averaging or gradient-averaging (it measures their rounds)");
+        }
+        if (engine.shardStorage() != ShardStorage.MEMORY && !mode.roundEngine()) {
+            throw new ConfigException("dptrain.engine.shard-storage = " + engine.shardStorage().configName()
+                    + " is not allowed with dptrain.engine.mode = " + mode.configName() + "; allowed: memory, or "
+                    + "engine.mode = parameter-averaging or gradient-averaging (the engines that read shards "
+                    + "per round)");
         }
         if (train.timeBudgetSeconds() > 0 && mode == EngineMode.DL4J_SPARK) {
             throw new ConfigException("dptrain.train.time-budget-seconds = " + train.timeBudgetSeconds()
@@ -307,11 +314,15 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      * @param aggregationDepth treeAggregate depth; deeper trees relieve the driver with many workers
      * @param outer            parameter averaging: the driver's outer step on the averaged delta
      * @param exchange         the number format replicas send their deltas or gradients in
+     * @param shardStorage     round engines: where shards wait between rounds; memory is fastest, the
+     *                         spilling levels let the table exceed the executors' memory at the cost
+     *                         of reading and decoding each round's minibatches again
      * @param communicationOnly benchmarks: replicas skip forward and backward and send what they would
      *                         send, so rounds measure communication alone (the model does not learn)
      */
     public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
-                         int aggregationDepth, Outer outer, Exchange exchange, boolean communicationOnly)
+                         int aggregationDepth, Outer outer, Exchange exchange, ShardStorage shardStorage,
+                         boolean communicationOnly)
             implements Serializable {
         public Engine {
             Check.atLeast("dptrain.engine.workers", workers, 0);
@@ -319,6 +330,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             Check.atLeast("dptrain.engine.aggregation-depth", aggregationDepth, 1);
             java.util.Objects.requireNonNull(outer, "outer");
             java.util.Objects.requireNonNull(exchange, "exchange");
+            java.util.Objects.requireNonNull(shardStorage, "shardStorage");
         }
 
         static Engine from(Config c) {
@@ -327,6 +339,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     Check.oneOf("dptrain.engine.updater-state", c.getString("updater-state"), UpdaterState.class),
                     c.getInt("aggregation-depth"), Outer.from(c.getConfig("outer")),
                     Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class),
+                    Check.oneOf("dptrain.engine.shard-storage", c.getString("shard-storage"), ShardStorage.class),
                     c.getBoolean("communication-only"));
         }
     }

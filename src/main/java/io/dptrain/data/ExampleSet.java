@@ -18,6 +18,9 @@ public interface ExampleSet extends Serializable {
     /** Number of classes; labels are 0..classes-1. */
     int classes();
 
+    /** A copy of examples {@code from} (inclusive) to {@code to} (exclusive), in their stored form. */
+    ExampleSet slice(int from, int to);
+
     /**
      * Minibatches of consecutive examples in stored order, in the given precision. The last one
      * holds the remainder and may be shorter; no example is dropped.

@@ -2,7 +2,6 @@ package io.dptrain.engine;
 
 import io.dptrain.RoundMetrics;
 import io.dptrain.RunPlan;
-import io.dptrain.Seeds;
 import io.dptrain.Trainer;
 import io.dptrain.TrainingListener;
 import io.dptrain.TrainingResult;
@@ -65,7 +64,7 @@ public final class SingleProcessTrainer implements Trainer {
         try {
             for (int epoch = 1; epoch <= plan.epochs() && !stop; epoch++) {
                 net.setEpochCount(epoch - 1); // as the replicas do: only schedules read it
-                int[] order = Seeds.permutation(batches.size(), Seeds.derive(config.train().seed(), "epoch-order", epoch));
+                int[] order = Shards.batchOrder(config.train().seed(), batches.size(), epoch);
                 for (int b : order) {
                     DataSet batch = batches.get(b);
                     long t0 = System.currentTimeMillis();

@@ -33,6 +33,7 @@ class ChoicesTest {
                     "dl4j-spark")),
             Map.entry(Choices.OuterOptimizer.class, List.of("none", "momentum", "nesterov")),
             Map.entry(Choices.Exchange.class, List.of("float32", "float16", "bfloat16")),
+            Map.entry(Choices.ShardStorage.class, List.of("memory", "memory-and-disk", "disk")),
             Map.entry(Choices.LearningRateScaling.class, List.of("none", "linear", "sqrt")));
 
     @Test

@@ -98,6 +98,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shardStorageIsAChoiceOfTheRoundEngines() {
+        assertThat(ConfigLoader.defaults().engine().shardStorage()).isEqualTo(Choices.ShardStorage.MEMORY);
+        assertThat(ConfigLoader.load(null, List.of("engine.shard-storage=memory-and-disk")).engine().shardStorage())
+                .isEqualTo(Choices.ShardStorage.MEMORY_AND_DISK);
+        assertThatThrownBy(() -> ConfigLoader.load(null, List.of("engine.shard-storage=MEMORY_AND_DISK_SER")))
+                .hasMessage("dptrain.engine.shard-storage = 'MEMORY_AND_DISK_SER' is not allowed; allowed: memory, "
+                        + "memory-and-disk, disk");
+        assertThatThrownBy(() -> ConfigLoader.load(null, List.of("engine.mode=single-process",
+                "engine.shard-storage=disk")))
+                .hasMessageStartingWith("dptrain.engine.shard-storage = disk is not allowed with dptrain.engine.mode "
+                        + "= single-process; allowed: memory, or engine.mode = parameter-averaging or "
+                        + "gradient-averaging");
+    }
+
+    @Test
     void wrongTypeNamesTheKey() {
         assertThatThrownBy(() -> ConfigLoader.load(null, List.of("train.epochs=many")))
                 .isInstanceOf(ConfigException.class)

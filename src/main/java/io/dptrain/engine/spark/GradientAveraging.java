@@ -66,8 +66,8 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
     }
 
     @Override
-    public int roundsPerEpoch(int maxBatches) {
-        return maxBatches;
+    public int batchesPerRound() {
+        return 1;
     }
 
     @Override

@@ -69,8 +69,8 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
     }
 
     @Override
-    public int roundsPerEpoch(int maxBatches) {
-        return (maxBatches + localSteps - 1) / localSteps;
+    public int batchesPerRound() {
+        return localSteps;
     }
 
     @Override

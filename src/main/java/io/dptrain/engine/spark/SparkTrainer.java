@@ -14,6 +14,7 @@ import io.dptrain.engine.TimeBudget;
 import io.dptrain.engine.TrainingData;
 import io.dptrain.engine.TrainerListeners;
 import io.dptrain.model.Networks;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -86,7 +87,8 @@ public final class SparkTrainer implements Trainer {
         SyncStrategy<?> strategy = SyncStrategy.of(config);
         String runId = UUID.randomUUID().toString();
         jsc.setJobDescription("dptrain: building " + workers + " shards");
-        Shards shards = Shards.build(table, workers, TrainingData.codec(table, config), config.train().seed());
+        Shards shards = Shards.build(table, workers, TrainingData.codec(table, config), config.train().seed(),
+                config.engine().shardStorage(), config.train().batchSize());
         try {
             return train(jsc, strategy, shards, runId);
         } finally {
@@ -176,9 +178,8 @@ public final class SparkTrainer implements Trainer {
         jsc.setJobDescription("dptrain round " + round + "/" + plan.totalRounds() + " (epoch " + epoch + ")");
         jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, Integer.toString(round));
         long asked = System.currentTimeMillis();
-        RoundSum<P> sum = shards.rdd()
-                .mapPartitionsWithIndex(new RoundTask<>(runId, run, broadcast, epoch, slot.inEpoch()), true)
-                .treeAggregate(RoundSum.<P>empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
+        RoundSum<P> sum = contributions(strategy, run, broadcast, shards, runId, slot).treeAggregate(
+                RoundSum.<P>empty(), RoundSum::merge, RoundSum::merge, config.engine().aggregationDepth());
         long t2 = System.nanoTime();
         timings.driverTimes(round, asked, System.currentTimeMillis());
         jsc.setLocalProperty(RoundTimings.ROUND_PROPERTY, null);
@@ -194,6 +195,20 @@ public final class SparkTrainer implements Trainer {
                 sum.computeMsMax, sum.tasks == 0 ? 0 : (double) sum.computeMsSum / sum.tasks, broadcastMs,
                 Math.max(0, roundMs - sum.computeMsMax - broadcastMs - combineMs), combineMs, state.bytes(),
                 sum.bytesSent, roundMs);
+    }
+
+    /** Every shard's contribution to the round: on the in-memory shards, or on the round's blocks of spilled ones. */
+    private <P extends Payload<P>> JavaRDD<RoundSum<P>> contributions(SyncStrategy<P> strategy,
+                                                                      Broadcast<RoundTask.Run<P>> run,
+                                                                      Broadcast<ModelState> state, Shards shards,
+                                                                      String runId, RunSchedule.Slot slot) {
+        if (!shards.spills()) {
+            return shards.rdd().mapPartitionsWithIndex(
+                    new RoundTask.InMemory<>(runId, run, state, slot.epoch(), slot.inEpoch()), true);
+        }
+        return shards.roundBlocks(slot.epoch(), slot.inEpoch(), strategy.batchesPerRound()).mapPartitionsWithIndex(
+                new RoundTask.Spilled<>(runId, run, state, slot.epoch(), slot.inEpoch(),
+                        shards.batchCounts(config.train().batchSize())), true);
     }
 
     private static long ms(long nanos) {

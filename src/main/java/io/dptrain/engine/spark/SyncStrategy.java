@@ -17,7 +17,15 @@ import java.io.Serializable;
 interface SyncStrategy<P extends Payload<P>> extends Serializable {
 
     /** Driver: rounds in an epoch when the largest shard has {@code maxBatches} minibatches. */
-    int roundsPerEpoch(int maxBatches);
+    default int roundsPerEpoch(int maxBatches) {
+        return (maxBatches + batchesPerRound() - 1) / batchesPerRound();
+    }
+
+    /**
+     * Minibatches a replica trains on per round: round r of an epoch takes those at positions
+     * {@code r * batchesPerRound() ...} of its shard's epoch order (spilled shards deliver just those).
+     */
+    int batchesPerRound();
 
     /** Driver: the state every replica starts the round from. */
     ModelState state(MultiLayerNetwork driverNet);

@@ -11,6 +11,10 @@
  *          treeAggregate(RoundSum) <--------   RoundSum (weighted vectors, loss, examples, ms)
  *          strategy.apply: average / updater step; listeners
  * </pre>
+ * With spilled shards ({@code dptrain.engine.shard-storage} memory-and-disk or disk) a shard is many
+ * Spark blocks of a few minibatches each; round r's input gives each shard's task only the blocks of its
+ * round-r minibatches (Shards.roundBlocks), and the replica keeps the network, not the shard.
+ *
  *
  * Which side runs what: {@link io.dptrain.engine.spark.SparkTrainer} and
  * {@link io.dptrain.engine.Shards} run on the driver; {@link io.dptrain.engine.spark.RoundTask},

@@ -48,7 +48,7 @@ class TextDistributedEqualsLocalTest extends LocalSparkTest {
         "click", "report", "agenda", "win", "money", "notes", "lunch", "urgent"};
 
     /** Texts of 1..14 seeded random words; class 1 when the text holds more "spam" words than not. */
-    private static Dataset<Row> texts() {
+    static Dataset<Row> texts() {
         SplittableRandom random = new SplittableRandom(7);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < ROWS; i++) {
