@@ -55,6 +55,7 @@ for shards in memory "$storage"; do
   echo "bench-spill: training with shard-storage = $shards (log: $out/$shards.log)"
   jobs/dptrain train --conf conf/fashion-mnist-lenet.conf --set "engine.shard-storage=$shards" \
     --set engine.mode=parameter-averaging --set engine.workers=2 --set engine.local-steps=5 \
+    --set engine.outer.optimizer=none --set train.learning-rate-decay=1.0 \
     --set train.batch-size=64 --set train.updater=adam --set "train.epochs=$epochs" \
     --set "data.train-limit=$rows" --set train.progress-every=50 --set 'spark.master=local[2]' \
     --set "output.dir=$out/$shards" 2>&1 | tee "$out/$shards.log"
