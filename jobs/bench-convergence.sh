@@ -82,10 +82,7 @@ else
 fi
 
 echo "bench-convergence: machine: $(machine); $conf, single-process $single_epochs epochs, into $out/"
-jobs/fetch-data.sh fashion-mnist
-if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
-  jobs/dptrain prepare fashion-mnist --overwrite
-fi
+prepare_fashion_mnist
 mkdir -p "$out"
 
 # train VARIANT [--set key=value ...]: one run in its own JVM, its console in $out/VARIANT.log.

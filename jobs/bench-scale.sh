@@ -57,10 +57,7 @@ conf_of() {
 }
 
 echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_list[*]}, into $out/"
-jobs/fetch-data.sh fashion-mnist
-if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
-  jobs/dptrain prepare fashion-mnist --overwrite
-fi
+prepare_fashion_mnist
 if [[ " ${presets[*]} " == *" lstm "* ]]; then
   jobs/fetch-data.sh spam-assassin
   prepare_spam_assassin "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length)" \

@@ -45,10 +45,7 @@ done
 out=runs/bench-spill
 echo "bench-spill: machine: $(machine); load average $(load_average); $rows rows, $epochs epoch(s), memory vs $storage, into $out/"
 
-jobs/fetch-data.sh fashion-mnist
-if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
-  jobs/dptrain prepare fashion-mnist --overwrite
-fi
+prepare_fashion_mnist
 mkdir -p "$out"
 
 for shards in memory "$storage"; do

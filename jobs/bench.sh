@@ -55,10 +55,7 @@ fi
 
 echo "bench: machine: $(machine); $epochs epochs, target accuracy $target, into $out/"
 
-jobs/fetch-data.sh fashion-mnist
-if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
-  jobs/dptrain prepare fashion-mnist --overwrite
-fi
+prepare_fashion_mnist
 mkdir -p "$out"
 
 for mode in "${modes[@]}"; do

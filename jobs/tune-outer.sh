@@ -47,10 +47,7 @@ settings=(
 )
 
 echo "tune-outer: machine: $(machine); $conf, $validation validation rows, $rows training rows, $epochs epochs"
-jobs/fetch-data.sh fashion-mnist
-if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
-  jobs/dptrain prepare fashion-mnist --overwrite
-fi
+prepare_fashion_mnist
 mkdir -p "$out"
 
 table="| k | outer step | settings |"

@@ -54,3 +54,12 @@ prepare_spam_assassin() {
     jobs/dptrain prepare spam-assassin "${prepare_args[@]}" --overwrite
   fi
 }
+
+# prepare_fashion_mnist: the real Fashion-MNIST under data/ (fetched and checked by jobs/fetch-data.sh) and its
+# prepared tables in data/prepared/, made when either is missing.
+prepare_fashion_mnist() {
+  jobs/fetch-data.sh fashion-mnist
+  if [ ! -e data/prepared/fashion-mnist-train.parquet ] || [ ! -e data/prepared/fashion-mnist-test.parquet ]; then
+    jobs/dptrain prepare fashion-mnist --overwrite
+  fi
+}
