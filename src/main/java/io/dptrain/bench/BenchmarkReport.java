@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -244,6 +245,14 @@ public final class BenchmarkReport {
         String seconds = fixed(t.seconds(), 1);
         return t.reached() ? seconds + " (epoch " + t.epoch() + ")"
                 : seconds + " (not reached within " + t.epochsRun() + " epochs; cap's time counted)";
+    }
+
+    /** The middle value (the mean of the two middle ones for an even count) of a non-empty array. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Three decimals, or {@code na}: the SUMMARY lines' number format. */

@@ -123,9 +123,6 @@ public final class EvaluationBenchmark {
     }
 
     static double median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        return BenchmarkReport.median(Arrays.stream(values).asDoubleStream().toArray());
     }
 }

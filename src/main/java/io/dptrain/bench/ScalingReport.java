@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +49,7 @@ public final class ScalingReport {
 
     /** A run folder read for this report: its settings and the medians of its steady rounds. */
     record Run(Path dir, String preset, EngineMode mode, String exchange, int workers, String master,
-               boolean communicationOnly, int depth, int batchSize, double roundMs, double computeMsMean,
+               boolean communicationOnly, int depth, double roundMs, double computeMsMean,
                double computeMsMax, double broadcastBytes, double sentBytesPerReplica) {
 
         static Run of(RunFolder folder) {
@@ -63,12 +62,12 @@ public final class ScalingReport {
             int workers = folder.provenance().workers();
             return new Run(folder.dir(), c.model().preset().configName(), c.engine().mode(),
                     c.engine().exchange().configName(), workers, run.master(), c.engine().communicationOnly(),
-                    c.engine().aggregationDepth(), c.train().batchSize(),
-                    median(steady.stream().mapToDouble(RoundMetrics::roundMs).toArray()),
-                    median(steady.stream().mapToDouble(RoundMetrics::computeMsMean).toArray()),
-                    median(steady.stream().mapToDouble(RoundMetrics::computeMsMax).toArray()),
-                    median(steady.stream().mapToDouble(RoundMetrics::bytesBroadcast).toArray()),
-                    median(steady.stream().mapToDouble(r -> r.bytesAggregated() / (double) workers).toArray()));
+                    c.engine().aggregationDepth(),
+                    BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::roundMs).toArray()),
+                    BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::computeMsMean).toArray()),
+                    BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::computeMsMax).toArray()),
+                    BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::bytesBroadcast).toArray()),
+                    BenchmarkReport.median(steady.stream().mapToDouble(r -> r.bytesAggregated() / (double) workers).toArray()));
         }
 
         String shape() {
@@ -91,8 +90,34 @@ public final class ScalingReport {
         }
     }
 
+    /** Weak scaling: every replica keeps its minibatch; strong: the global minibatch is split over N. */
+    enum Scaling {
+        WEAK, STRONG;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The links the predictions assume: loopback-fast (the fitted costs alone), or 10 Gb/s. */
+    enum Network {
+        LOOPBACK("loopback"), TEN_GBIT("10 Gb/s");
+
+        private final String label;
+
+        Network(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     /** A prediction: round time and efficiency C / T at N for one shape, scaling rule and network. */
-    record Prediction(String shape, String scaling, String network, int workers, double computeMs, double roundMs) {
+    record Prediction(String shape, Scaling scaling, Network network, int workers, double computeMs, double roundMs) {
         double efficiency() {
             return computeMs / roundMs;
         }
@@ -107,8 +132,8 @@ public final class ScalingReport {
     private List<Prediction> predictions;
 
     /**
-     * @param runs  communication-only runs (the fit; more than six, at several N) and real runs (the
-     *              compute figures and the check), all with the same aggregation depth
+     * @param runs  communication-only runs (the fits; more than six of each kind of master, at several N)
+     *              and real runs (the compute figures and the check)
      * @param cores cores of the machine the communication-only runs were measured on
      */
     public ScalingReport(List<Run> runs, int cores, BenchmarkReport.Machine machine) {
@@ -201,8 +226,8 @@ public final class ScalingReport {
         List<Prediction> out = new ArrayList<>();
         for (Run compute : realReferences().values()) {
             for (Run bytes : bytesPerExchange(compute).values()) {
-                for (String scaling : List.of("weak", "strong")) {
-                    for (String network : List.of("loopback", "10 Gb/s")) {
+                for (Scaling scaling : Scaling.values()) {
+                    for (Network network : Network.values()) {
                         for (int n : PREDICTED_N) {
                             out.add(predict(compute, bytes, scaling, network, n));
                         }
@@ -213,15 +238,15 @@ public final class ScalingReport {
         return out;
     }
 
-    private Prediction predict(Run compute, Run bytes, String scaling, String network, int n) {
+    private Prediction predict(Run compute, Run bytes, Scaling scaling, Network network, int n) {
         // Weak: each replica computes its measured minibatch. Strong: the global minibatch of 64 replicas
         // is split over n, and compute is taken as proportional to the examples (optimistic for small batches).
-        double c = scaling.equals("weak") ? compute.computeMsMean()
+        double c = scaling == Scaling.WEAK ? compute.computeMsMean()
                 : compute.computeMsMean() * STRONG_SCALING_REPLICAS / (double) n;
-        double sigma = compute.computeDeviation() * (scaling.equals("weak") ? 1 : c / compute.computeMsMean());
+        double sigma = compute.computeDeviation() * (scaling == Scaling.WEAK ? 1 : c / compute.computeMsMean());
         // At the real run's aggregation depth: the settings the user trains with.
         double comm = model().clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth());
-        if (network.equals("10 Gb/s")) {
+        if (network == Network.TEN_GBIT) {
             comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth(),
                     TEN_GBIT_BYTES_PER_SECOND);
         }
@@ -258,19 +283,15 @@ public final class ScalingReport {
     /** Predicted efficiency at N for a preset and mode (float32, weak scaling, 10 Gb/s), if predicted. */
     OptionalDouble efficiency(String preset, EngineMode mode, int n) {
         String shape = preset + " " + mode.configName() + " float32";
-        return predictions().stream().filter(p -> p.shape().equals(shape) && p.scaling().equals("weak")
-                && p.network().equals("10 Gb/s") && p.workers() == n).mapToDouble(Prediction::efficiency).findFirst();
+        return predictions().stream().filter(p -> p.shape().equals(shape) && p.scaling() == Scaling.WEAK
+                && p.network() == Network.TEN_GBIT && p.workers() == n).mapToDouble(Prediction::efficiency).findFirst();
     }
 
     /** The last line: {@code SCALING fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E}. */
     public String scalingLine() {
-        return "SCALING fit_err_n2=" + fixed(realErrorAtTwo()) + " fit_err_comm_n8=" + fixed(communicationErrorAtEight())
-                + " eff64_vgg_pa=" + fixed(efficiency("vgg-mini", EngineMode.PARAMETER_AVERAGING, 64))
-                + " eff64_lenet_ga=" + fixed(efficiency("lenet", EngineMode.GRADIENT_AVERAGING, 64));
-    }
-
-    private static String fixed(OptionalDouble v) {
-        return v.isPresent() ? String.format(Locale.ROOT, "%.3f", v.getAsDouble()) : "na";
+        return "SCALING fit_err_n2=" + BenchmarkReport.fixed(realErrorAtTwo()) + " fit_err_comm_n8=" + BenchmarkReport.fixed(communicationErrorAtEight())
+                + " eff64_vgg_pa=" + BenchmarkReport.fixed(efficiency("vgg-mini", EngineMode.PARAMETER_AVERAGING, 64))
+                + " eff64_lenet_ga=" + BenchmarkReport.fixed(efficiency("lenet", EngineMode.GRADIENT_AVERAGING, 64));
     }
 
     public String toText() {
@@ -352,7 +373,7 @@ public final class ScalingReport {
         System.setProperty("java.awt.headless", "true");
         XYSeriesCollection data = new XYSeriesCollection();
         for (Prediction p : predictions()) {
-            if (p.scaling().equals("weak") && p.network().equals("10 Gb/s")) {
+            if (p.scaling() == Scaling.WEAK && p.network() == Network.TEN_GBIT) {
                 XYSeries series = data.getSeriesIndex(p.shape()) >= 0 ? data.getSeries(p.shape())
                         : addSeries(data, p.shape());
                 series.add(p.workers(), p.efficiency());
@@ -389,12 +410,5 @@ public final class ScalingReport {
         XYSeries series = new XYSeries(name, true);
         data.addSeries(series);
         return series;
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int m = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 }
