@@ -70,27 +70,19 @@ public final class TrainJob {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("test table " + data.test() + ": " + e.getMessage(), e);
         }
+        Evaluator validation = null;
         try {
-            return run(spark, config, resume, evaluator, start);
-        } finally {
-            evaluator.close();
-        }
-    }
-
-    private static Result run(SparkSession spark, DptrainConfig config, boolean resume, Evaluator evaluator,
-                              long start) {
-        DptrainConfig.Data data = config.data();
-        Dataset<Row> trainTable = TrainingData.read(spark, data.train());
-        // With data.validation-rows the epochs are evaluated on rows held out of the training table, and the
-        // test table only once at the end: settings are tuned without looking at the test split.
-        Evaluator validation = TrainingData.validation(trainTable, config)
-                .map(rows -> new Evaluator(rows, TrainingData.codec(rows, config))).orElse(null);
-        try {
+            Dataset<Row> trainTable = TrainingData.read(spark, data.train());
+            // With data.validation-rows the epochs are evaluated on rows held out of the training table, and the
+            // test table only once at the end: settings are tuned without looking at the test split.
+            validation = TrainingData.validation(trainTable, config)
+                    .map(rows -> new Evaluator(rows, TrainingData.codec(rows, config))).orElse(null);
             return run(spark, config, resume, trainTable, validation, evaluator, start);
         } finally {
             if (validation != null) {
                 validation.close();
             }
+            evaluator.close();
         }
     }
 
