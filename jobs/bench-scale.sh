@@ -60,19 +60,24 @@ echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_lis
 prepare_fashion_mnist
 if [[ " ${presets[*]} " == *" lstm "* ]]; then
   jobs/fetch-data.sh spam-assassin
-  prepare_spam_assassin "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length)" \
-    "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.vocabulary-size)"
+  { read -r max_length; read -r vocabulary_size; } \
+    <<< "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length data.vocabulary-size)"
+  prepare_spam_assassin "$max_length" "$vocabulary_size"
 fi
 rm -rf "${out:?}"
 mkdir -p "$out"
 
+# Each preset's minibatch size, read once (every `config get` starts a JVM).
+declare -A batch_size
+for preset in "${presets[@]}"; do
+  batch_size[$preset]=$(jobs/dptrain config get --conf "$(conf_of "$preset")" train.batch-size)
+done
+
 # rows PRESET MODE N ROUNDS: training rows for ROUNDS rounds of N replicas (k = 5 for parameter averaging).
 rows() {
-  local batch k
-  batch=$(jobs/dptrain config get --conf "$(conf_of "$1")" train.batch-size)
-  k=1
+  local k=1
   [ "$2" = parameter-averaging ] && k=5
-  echo $(($3 * batch * k * $4))
+  echo $(($3 * ${batch_size[$1]} * k * $4))
 }
 
 runs=()
