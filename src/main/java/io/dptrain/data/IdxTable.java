@@ -309,12 +309,13 @@ public final class IdxTable {
             int perImage = pair.shape().pixelsPerImage();
             try {
                 byte[] pixels = new byte[perImage];
-                int read = readUpTo(images, pixels);
+                // readNBytes stops early only at the end of the data (a cut-off gzip stream ends where it stops decoding).
+                int read = images.readNBytes(pixels, 0, perImage);
                 if (read < perImage) {
                     throw IdxReader.truncatedImages(pair.images().name(), pair.count(), pair.shape(),
                             found(pair.images(), (long) next * perImage + read));
                 }
-                if (readUpTo(labels, label) < 1) {
+                if (labels.readNBytes(label, 0, 1) < 1) {
                     throw IdxReader.truncatedLabels(pair.labels().name(), pair.count(), found(pair.labels(), next));
                 }
                 Row row = RowFactory.create(
@@ -384,22 +385,6 @@ public final class IdxTable {
                 }
             }
         }
-    }
-
-    /**
-     * Reads until {@code buffer} is full or the data ends, and returns how many bytes were read (a cut-off
-     * gzip stream ends where it can no longer be decoded: {@link IdxReader#gunzip}).
-     */
-    private static int readUpTo(InputStream in, byte[] buffer) throws IOException {
-        int done = 0;
-        while (done < buffer.length) {
-            int r = in.read(buffer, done, buffer.length - done);
-            if (r < 0) {
-                break;
-            }
-            done += r;
-        }
-        return done;
     }
 
     /** Reads and drops {@code n} bytes, in large reads (a gzip stream's own skip inflates 512 bytes at a time). */
