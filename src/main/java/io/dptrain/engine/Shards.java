@@ -240,11 +240,7 @@ public final class Shards {
 
     /** Minibatches of {@code batchSize} in the largest shard: the rounds of an epoch. */
     public int maxBatches(int batchSize) {
-        int max = 0;
-        for (int s : sizes) {
-            max = Math.max(max, Minibatches.count(s, batchSize));
-        }
-        return max;
+        return Arrays.stream(batchCounts(batchSize)).max().orElse(0);
     }
 
     /** In-memory shards' contents on the driver (the single-process trainer, tests comparing engines). */

@@ -55,10 +55,6 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
         }
     }
 
-    GradientAveraging(Exchange exchange) {
-        this(exchange, true);
-    }
-
     /** @param computes false for communication-only rounds: replicas send zero gradients of the model's size */
     GradientAveraging(Exchange exchange, boolean computes) {
         this.exchange = exchange;

@@ -52,10 +52,6 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
         }
     }
 
-    ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer) {
-        this(localSteps, averageUpdater, exchange, outer, true);
-    }
-
     /** @param computes false for communication-only rounds: replicas send the broadcast state back unchanged */
     ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer, boolean computes) {
         if (localSteps < 1) {
