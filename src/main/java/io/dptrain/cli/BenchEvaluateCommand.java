@@ -3,6 +3,7 @@ package io.dptrain.cli;
 import io.dptrain.bench.EvaluationBenchmark;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.model.NativeBuild;
 import io.dptrain.engine.TrainingData;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +42,7 @@ final class BenchEvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DptrainConfig config = ConfigLoader.load(conf, overrides);
+        NativeBuild.select(config); // before Spark or anything else loads nd4j
         if (driverThreads < 1) {
             throw new IllegalArgumentException("--driver-threads must be >= 1, got " + driverThreads);
         }

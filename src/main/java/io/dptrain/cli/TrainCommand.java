@@ -2,6 +2,7 @@ package io.dptrain.cli;
 
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
+import io.dptrain.model.NativeBuild;
 import io.dptrain.job.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DptrainConfig config = ConfigLoader.load(conf, overrides);
+        NativeBuild.select(config); // before Spark or anything else loads nd4j
         TrainJob.Result result = TrainJob.run(SparkSessions.get("dptrain train", config.spark().master()), config,
                 resume);
         System.out.println(result.provenance().test().toText());

@@ -152,7 +152,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     }
 
     /** The network: a preset, its precision and the sizes of each preset. */
-    public record Model(Preset preset, Precision dataType, Mlp mlp, LeNet lenet, VggMini vggMini, Rnn rnn, Lstm lstm)
+    public record Model(Preset preset, Precision dataType, boolean onednnHelpers, Mlp mlp, LeNet lenet, VggMini vggMini, Rnn rnn, Lstm lstm)
             implements Serializable {
         /** The preset's truncated-BPTT segment length; 0 = full BPTT (always for the image presets). */
         public int tbpttLength() {
@@ -171,6 +171,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
         static Model from(Config c) {
             return new Model(Check.oneOf("dptrain.model.preset", c.getString("preset"), Preset.class),
                     Check.oneOf("dptrain.model.data-type", c.getString("data-type"), Precision.class),
+                    c.getBoolean("onednn-helpers"),
                     new Mlp(c.getIntList("mlp.hidden"),
                             Check.oneOf("dptrain.model.mlp.activation", c.getString("mlp.activation"), Activation.class)),
                     new LeNet(c.getInt("lenet.conv1-filters"), c.getInt("lenet.conv2-filters"), c.getInt("lenet.dense")),

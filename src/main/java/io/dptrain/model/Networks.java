@@ -136,6 +136,9 @@ public final class Networks {
     public static MultiLayerNetwork create(DptrainConfig config, DataType dataType) {
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(config, dataType));
         net.init();
+        if (config.model().onednnHelpers()) {
+            OneDnnHelpers.engage(net);
+        }
         return net;
     }
 
