@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
                 ConfigCommand.class, NotebookCommand.class, BenchReportCommand.class, BenchEvaluateCommand.class,
                 BenchGenerateIdxCommand.class, TextBenchReportCommand.class, ClusterBenchReportCommand.class,
-                ConvergenceReportCommand.class, ScalingReportCommand.class, SpillBenchReportCommand.class})
+                ConvergenceReportCommand.class, ScalingReportCommand.class, SpillBenchReportCommand.class,
+                BenchStepCommand.class})
 public final class Dptrain implements Runnable {
 
     public static void main(String[] args) {

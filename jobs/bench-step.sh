@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The step benchmark: one replica's training step (fit on one minibatch, 1 nd4j thread, as a task runs it)
+# for the lenet, vgg-mini and lstm presets, with today's settings and with the chosen ones, each in its own
+# JVM (the native build is chosen once per JVM):
+#   today    nd4j's plain native build, DL4J's built-in layers (dptrain.model.onednn-helpers = false)
+#   chosen   the shipped settings: the native build dptrain picks for the preset (model.NativeBuild: -onednn
+#            for lenet and vgg-mini, plain for lstm) with DL4J's oneDNN layer helpers engaged
+# Each run: 15 warm-up steps, then the median of 60 timed steps, Java heap per step, GC share, the helper
+# of each layer; with --profile, as many steps again under a JFR recording, summarized per phase, layer and
+# operation (recordings in runs/bench-step/). The report goes to docs/bench/step/report.md. Last line:
+#   SUMMARY lenet_step_speedup=R vggmini_step_speedup=R lstm_step_speedup=R lenet_replica_ex_s=X
+#   jobs/bench-step.sh [--profile] [--steps N]     (about 5 minutes on 2 cores; run nothing else meanwhile)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bench_name=bench-step
+# shellcheck source=jobs/lib/bench-common.sh
+. jobs/lib/bench-common.sh
+profile=false
+steps=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --profile) profile=true; shift ;;
+    --steps) require_count "$@"; steps=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) unknown_argument "$1" "--profile, --steps N, --help" ;;
+  esac
+done
+out=runs/bench-step
+mkdir -p "$out"
+echo "bench-step: machine: $(machine), load average $(load_average)"
+prepare_fashion_mnist
+jobs/fetch-data.sh spam-assassin
+{ read -r max_length; read -r vocabulary_size; } \
+  <<< "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length data.vocabulary-size)"
+prepare_spam_assassin "$max_length" "$vocabulary_size"
+
+# step PRESET CONF LABEL [--set ...]: one JVM; its STEP line is kept in $out/steps.txt.
+step() {
+  local preset=$1 conf=$2 label=$3
+  shift 3
+  local opts=()
+  $profile && opts=(--profile "$out/$preset-$label.jfr")
+  echo "bench-step: $preset, $label (load average $(load_average))"
+  jobs/dptrain bench-step --conf "$conf" --label "$label" --steps "$steps" "${opts[@]}" "$@" 2>"$out/$preset-$label.log" \
+    | tee -a "$out/report.txt"
+}
+: > "$out/report.txt"
+for preset in lenet vgg-mini lstm; do
+  case $preset in
+    lenet) conf=conf/fashion-mnist-lenet.conf ;;
+    vgg-mini) conf=conf/fashion-mnist-vgg.conf ;;
+    lstm) conf=conf/spamassassin-lstm.conf ;;
+  esac
+  # A later -D wins over jobs/dptrain's own: an empty extension loads nd4j's plain build.
+  DPTRAIN_JAVA_OPTS="-Xmx4g -Dorg.bytedeco.javacpp.platform.extension=" \
+    step "$preset" "$conf" today --set model.onednn-helpers=false
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen
+done
+
+# median_ms PRESET LABEL, from the STEP lines.
+median_ms() {
+  sed -n "s/^STEP preset=$1 label=$2 median_ms=\([^ ]*\).*/\1/p" "$out/report.txt"
+}
+speedup() {
+  awk -v a="$(median_ms "$1" today)" -v b="$(median_ms "$1" chosen)" 'BEGIN { printf "%.3f", a / b }'
+}
+{
+echo "# Benchmark: one replica's training step"
+echo
+echo "Machine: $(machine); $(date -u +%Y-%m-%d). Command: jobs/bench-step.sh $*"
+echo
+echo "| preset | today ms/step | chosen ms/step | speedup |"
+echo "|---|---:|---:|---:|"
+for preset in lenet vgg-mini lstm; do
+  echo "| $preset | $(median_ms "$preset" today) | $(median_ms "$preset" chosen) | $(speedup "$preset") |"
+done
+lenet_ex_s=$(sed -n 's/^STEP preset=lenet label=chosen .*ex_s=\([^ ]*\).*/\1/p' "$out/report.txt")
+echo
+echo "## Each run"
+echo
+echo '```'
+cat "$out/report.txt"
+echo '```'
+echo
+echo "SUMMARY lenet_step_speedup=$(speedup lenet) vggmini_step_speedup=$(speedup vgg-mini)" \
+  "lstm_step_speedup=$(speedup lstm) lenet_replica_ex_s=$lenet_ex_s"
+} > "$out/report.md"
+mkdir -p docs/bench/step
+cp "$out/report.md" docs/bench/step/report.md
+grep -v '^```' "$out/report.md" | sed -n '/^| preset/,/^$/p'
+tail -1 "$out/report.md"
