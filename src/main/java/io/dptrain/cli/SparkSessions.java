@@ -1,5 +1,7 @@
 package io.dptrain.cli;
 
+import io.dptrain.model.NativeBuild;
+
 import io.dptrain.engine.spark.RoundEngineSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -28,6 +30,13 @@ final class SparkSessions {
             // ships dptrain's classes to those executors, so they get this JVM's classpath, made absolute:
             // executors start in their own work folders.
             conf.setIfMissing("spark.executor.extraClassPath", absoluteClassPath(System.getProperty("java.class.path")));
+        }
+        // Executor JVMs load the nd4j native build this JVM chose (NativeBuild), so replicas run as the driver does.
+        String build = System.getProperty(NativeBuild.EXTENSION_PROPERTY);
+        String executorOptions = conf.get("spark.executor.extraJavaOptions", "");
+        if (build != null && !executorOptions.contains(NativeBuild.EXTENSION_PROPERTY)) {
+            conf.set("spark.executor.extraJavaOptions",
+                    (executorOptions + " -D" + NativeBuild.EXTENSION_PROPERTY + "=" + build).trim());
         }
         return RoundEngineSettings.applyDefaults(conf);
     }

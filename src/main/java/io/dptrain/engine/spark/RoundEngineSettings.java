@@ -1,6 +1,5 @@
 package io.dptrain.engine.spark;
 
-import io.dptrain.model.NativeBuild;
 import org.apache.spark.SparkConf;
 
 /**
@@ -12,8 +11,6 @@ import org.apache.spark.SparkConf;
  *   trip. Sending it with the task's status saves that trip every round.</li>
  *   <li>{@code spark.broadcast.compress}: parameters are float noise to LZ4; compressing them costs
  *   driver time every round and saves almost no bytes.</li>
- *   <li>{@code spark.executor.extraJavaOptions}: executor JVMs load the nd4j native build this JVM chose
- *   ({@link NativeBuild}: the oneDNN one), so replicas get the same layer helpers as the driver.</li>
  * </ul>
  */
 public final class RoundEngineSettings {
@@ -23,12 +20,6 @@ public final class RoundEngineSettings {
     public static SparkConf applyDefaults(SparkConf conf) {
         conf.setIfMissing("spark.task.maxDirectResultSize", "100m");
         conf.setIfMissing("spark.broadcast.compress", "false");
-        String build = System.getProperty(NativeBuild.EXTENSION_PROPERTY);
-        String executorOptions = conf.get("spark.executor.extraJavaOptions", "");
-        if (build != null && !executorOptions.contains(NativeBuild.EXTENSION_PROPERTY)) {
-            conf.set("spark.executor.extraJavaOptions",
-                    (executorOptions + " -D" + NativeBuild.EXTENSION_PROPERTY + "=" + build).trim());
-        }
         return conf;
     }
 }
