@@ -48,21 +48,10 @@ workers_list=(1 2 4 8)
 rounds=20
 modes=(parameter-averaging gradient-averaging)
 
-conf_of() {
-  case "$1" in
-    lenet) echo conf/fashion-mnist-lenet.conf ;;
-    vgg-mini) echo conf/fashion-mnist-vgg.conf ;;
-    lstm) echo conf/spamassassin-lstm.conf ;;
-  esac
-}
-
 echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_list[*]}, into $out/"
 prepare_fashion_mnist
 if [[ " ${presets[*]} " == *" lstm "* ]]; then
-  jobs/fetch-data.sh spam-assassin
-  { read -r max_length; read -r vocabulary_size; } \
-    <<< "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length data.vocabulary-size)"
-  prepare_spam_assassin "$max_length" "$vocabulary_size"
+  prepare_spam_assassin_for "$(conf_of lstm)"
 fi
 rm -rf "${out:?}"
 mkdir -p "$out"

@@ -30,12 +30,9 @@ out=runs/bench-step
 mkdir -p "$out"
 echo "bench-step: machine: $(machine), load average $(load_average)"
 prepare_fashion_mnist
-jobs/fetch-data.sh spam-assassin
-{ read -r max_length; read -r vocabulary_size; } \
-  <<< "$(jobs/dptrain config get --conf conf/spamassassin-lstm.conf data.max-length data.vocabulary-size)"
-prepare_spam_assassin "$max_length" "$vocabulary_size"
+prepare_spam_assassin_for "$(conf_of lstm)"
 
-# step PRESET CONF LABEL [--set ...]: one JVM; its STEP line is kept in $out/steps.txt.
+# step PRESET CONF LABEL [--set ...]: one JVM; its output (STEP line, profile) is appended to $out/report.txt.
 step() {
   local preset=$1 conf=$2 label=$3
   shift 3
@@ -47,11 +44,7 @@ step() {
 }
 : > "$out/report.txt"
 for preset in lenet vgg-mini lstm; do
-  case $preset in
-    lenet) conf=conf/fashion-mnist-lenet.conf ;;
-    vgg-mini) conf=conf/fashion-mnist-vgg.conf ;;
-    lstm) conf=conf/spamassassin-lstm.conf ;;
-  esac
+  conf=$(conf_of "$preset")
   # A later -D wins over jobs/dptrain's own: an empty extension loads nd4j's plain build.
   DPTRAIN_JAVA_OPTS="-Xmx4g -Dorg.bytedeco.javacpp.platform.extension=" \
     step "$preset" "$conf" today --set model.onednn-helpers=false

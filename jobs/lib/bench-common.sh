@@ -39,6 +39,26 @@ load_average() {
   cut -d' ' -f1-3 /proc/loadavg
 }
 
+# conf_of PRESET: the configuration file the benchmarks train a preset with (lenet, vgg-mini, lstm).
+conf_of() {
+  case "$1" in
+    lenet) echo conf/fashion-mnist-lenet.conf ;;
+    vgg-mini) echo conf/fashion-mnist-vgg.conf ;;
+    lstm) echo conf/spamassassin-lstm.conf ;;
+    *) echo "$bench_name: no configuration for preset '$1' (allowed: lenet, vgg-mini, lstm)" >&2; return 1 ;;
+  esac
+}
+
+# prepare_spam_assassin_for CONF: the corpus fetched and its tables prepared with CONF's max-length and
+# vocabulary-size (see prepare_spam_assassin).
+prepare_spam_assassin_for() {
+  local max_length vocabulary_size
+  jobs/fetch-data.sh spam-assassin
+  { read -r max_length; read -r vocabulary_size; } \
+    <<< "$(jobs/dptrain config get --conf "$1" data.max-length data.vocabulary-size)"
+  prepare_spam_assassin "$max_length" "$vocabulary_size"
+}
+
 # prepare_spam_assassin MAX_LENGTH VOCABULARY_SIZE: the SpamAssassin tables in data/prepared/, made again
 # unless they were prepared with these options (prepare records its options in
 # spam-assassin-preparation.txt; tables made with other options, or without that record, are not reused).

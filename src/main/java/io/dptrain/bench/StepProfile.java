@@ -35,7 +35,7 @@ public final class StepProfile {
     private static final String[] PLUMBING = {"org.nd4j.linalg.cpu.nativecpu.", "org.nd4j.nativeblas.",
         "org.nd4j.linalg.api.ops.executioner.", "org.bytedeco.", "org.nd4j.linalg.factory.Nd4j.exec",
         "org.nd4j.linalg.api.ops.DynamicCustomOp", "org.nd4j.linalg.api.ops.impl.", "org.nd4j.linalg.jcublas.",
-        "org.nd4j.linalg.api.blas.", "org.nd4j.linalg.cpu.nativecpu.blas.", "java.", "jdk.", "sun."};
+        "org.nd4j.linalg.api.blas.", "java.", "jdk.", "sun."};
 
     /** Sample counts per phase, per layer and per operation, each sorted by count, largest first. */
     public record Summary(int samples, Map<String, Integer> phases, Map<String, Integer> layers,
@@ -150,11 +150,7 @@ public final class StepProfile {
 
     static String operation(List<String> frames) {
         for (String frame : frames) {
-            boolean plumbing = false;
-            for (String prefix : PLUMBING) {
-                plumbing |= frame.startsWith(prefix);
-            }
-            if (!plumbing) {
+            if (java.util.Arrays.stream(PLUMBING).noneMatch(frame::startsWith)) {
                 String type = frame.substring(0, frame.lastIndexOf('.'));
                 return type.substring(type.lastIndexOf('.') + 1) + frame.substring(frame.lastIndexOf('.'));
             }

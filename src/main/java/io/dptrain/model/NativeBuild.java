@@ -39,14 +39,13 @@ public final class NativeBuild {
             return;
         }
         Preset preset = config.model().preset();
-        boolean convolutional = preset == Preset.LENET || preset == Preset.VGG_MINI;
+        boolean wanted = (preset == Preset.LENET || preset == Preset.VGG_MINI) && config.model().onednnHelpers();
         boolean available = NativeBuild.class.getClassLoader().getResource(LIBRARY) != null;
-        if (convolutional && config.model().onednnHelpers() && !available) {
+        if (wanted && !available) {
             LoggerFactory.getLogger(NativeBuild.class).info("no {} on the classpath; nd4j loads its plain build",
                     LIBRARY);
         }
-        System.setProperty(EXTENSION_PROPERTY, convolutional && config.model().onednnHelpers() && available
-                ? ONEDNN : "");
+        System.setProperty(EXTENSION_PROPERTY, wanted && available ? ONEDNN : "");
     }
 
     /**
