@@ -5,11 +5,17 @@
 #   today    nd4j's plain native build, DL4J's built-in layers (dptrain.model.onednn-helpers = false)
 #   chosen   the shipped settings: the native build dptrain picks for the preset (model.NativeBuild: -onednn
 #            for lenet and vgg-mini, plain for lstm) with DL4J's oneDNN layer helpers engaged
+# Then the trials (issue 14: what else DL4J offers, each against the chosen settings, one JVM each):
+#   ws-none      training workspaces off (dptrain bench-step --workspace-mode NONE)
+#   cache-device DL4J's CacheMode.DEVICE (convolutions keep im2col between forward and backward; LSTMs their
+#                forward pass), on the chosen build and, for lenet, on today's built-in layers too
+#   cache-host   CacheMode.HOST
+#   nhwc         channels-last activations and minibatches (lenet, vgg-mini)
 # Each run: 15 warm-up steps, then the median of 60 timed steps, Java heap per step, GC share, the helper
 # of each layer; with --profile, as many steps again under a JFR recording, summarized per phase, layer and
 # operation (recordings in runs/bench-step/). The report goes to docs/bench/step/report.md. Last line:
 #   SUMMARY lenet_step_speedup=R vggmini_step_speedup=R lstm_step_speedup=R lenet_replica_ex_s=X
-#   jobs/bench-step.sh [--profile] [--steps N]     (about 5 minutes on 2 cores; run nothing else meanwhile)
+#   jobs/bench-step.sh [--profile] [--steps N]     (about 15 minutes on 2 cores; run nothing else meanwhile)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -51,6 +57,20 @@ for preset in lenet vgg-mini lstm; do
   DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen
 done
 
+for preset in lenet vgg-mini lstm; do
+  conf=$(conf_of "$preset")
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" ws-none --workspace-mode NONE
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" cache-device --cache-mode DEVICE
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" cache-host --cache-mode HOST
+  if [ "$preset" != lstm ]; then
+    DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" nhwc --image-layout NHWC
+  fi
+  # The chosen settings again, last: the trials' reference is the mean of the chosen runs before and after.
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen-again
+done
+DPTRAIN_JAVA_OPTS="-Xmx4g -Dorg.bytedeco.javacpp.platform.extension=" \
+  step lenet "$(conf_of lenet)" today-cache-device --set model.onednn-helpers=false --cache-mode DEVICE
+
 # median_ms PRESET LABEL, from the STEP lines.
 median_ms() {
   sed -n "s/^STEP preset=$1 label=$2 median_ms=\([^ ]*\).*/\1/p" "$out/report.txt"
@@ -68,6 +88,22 @@ echo "|---|---:|---:|---:|"
 for preset in lenet vgg-mini lstm; do
   echo "| $preset | $(median_ms "$preset" today) | $(median_ms "$preset" chosen) | $(speedup "$preset") |"
 done
+echo
+echo "## Trials (each against the chosen settings: the mean of the chosen runs before and after)"
+echo
+echo "| preset | trial | ms/step | chosen ms/step | time vs chosen |"
+echo "|---|---|---:|---:|---:|"
+for preset in lenet vgg-mini lstm; do
+  reference=$(awk -v a="$(median_ms "$preset" chosen)" -v b="$(median_ms "$preset" chosen-again)" \
+    'BEGIN { printf "%.2f", (a + b) / 2 }')
+  for trial in ws-none cache-device cache-host nhwc; do
+    ms=$(median_ms "$preset" "$trial")
+    [ -n "$ms" ] || continue
+    echo "| $preset | $trial | $ms | $reference | $(awk -v a="$ms" -v b="$reference" 'BEGIN { printf "%.3f", a / b }') |"
+  done
+done
+echo "| lenet | today + cache-device | $(median_ms lenet today-cache-device) | today: $(median_ms lenet today) |" \
+  "$(awk -v a="$(median_ms lenet today-cache-device)" -v b="$(median_ms lenet today)" 'BEGIN { printf "%.3f", a / b }') |"
 lenet_ex_s=$(sed -n 's/^STEP preset=lenet label=chosen .*ex_s=\([^ ]*\).*/\1/p' "$out/report.txt")
 echo
 echo "## Each run"

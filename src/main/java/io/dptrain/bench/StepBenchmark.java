@@ -10,7 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -68,7 +73,42 @@ public final class StepBenchmark {
         }
     }
 
+    /**
+     * DL4J settings the benchmark tries besides the shipped ones (issue 14): the training workspace mode, the
+     * cache mode (convolution layers keep their im2col buffer between forward and backward) and the image layout
+     * of the convolutional presets, which then take {@code [n, height, width, channels]} features
+     * ({@link #channelsLast}).
+     */
+    public record Trial(WorkspaceMode workspaces, CacheMode cache, CNN2DFormat imageLayout) {
+        /** What training uses: DL4J's defaults. */
+        public static final Trial SHIPPED = new Trial(WorkspaceMode.ENABLED, CacheMode.NONE, CNN2DFormat.NCHW);
+
+        MultiLayerNetwork network(DptrainConfig config) {
+            MultiLayerConfiguration configuration = Networks.configuration(config, Networks.dataType(config),
+                    imageLayout);
+            configuration.setTrainingWorkspaceMode(workspaces);
+            MultiLayerNetwork net = Networks.create(config, configuration);
+            net.setCacheMode(cache);
+            return net;
+        }
+
+        @Override
+        public String toString() {
+            return "workspaces " + workspaces + ", cache " + cache + ", image layout " + imageLayout;
+        }
+    }
+
     private StepBenchmark() {
+    }
+
+    /**
+     * Flat CHW image rows {@code [n, channels*height*width]} as channels-last {@code [n, height, width, channels]},
+     * the input of a network built with {@link Trial#imageLayout()} NHWC.
+     */
+    public static DataSet channelsLast(DataSet batch, DptrainConfig.Data shape) {
+        INDArray chw = batch.getFeatures().reshape('c', batch.numExamples(), shape.channels(), shape.height(),
+                shape.width());
+        return new DataSet(chw.permute(0, 2, 3, 1).dup('c'), batch.getLabels());
     }
 
     /**
@@ -81,16 +121,16 @@ public final class StepBenchmark {
      * @param steps   timed steps, at least 1
      */
     public static Result run(DptrainConfig config, String label, List<DataSet> batches, int warmup, int steps) {
-        return run(config, label, batches, warmup, steps, null);
+        return run(config, label, batches, warmup, steps, null, Trial.SHIPPED);
     }
 
     /**
-     * As {@link #run(DptrainConfig, String, List, int, int)}, then, when {@code recording} is not null, as many
-     * steps again under a JFR recording written there, summarized by {@link StepProfile} (apart from the timed
-     * steps, so that sampling does not slow them).
+     * As {@link #run(DptrainConfig, String, List, int, int)}, with the network built with {@code trial}'s settings,
+     * then, when {@code recording} is not null, as many steps again under a JFR recording written there,
+     * summarized by {@link StepProfile} (apart from the timed steps, so that sampling does not slow them).
      */
     public static Result run(DptrainConfig config, String label, List<DataSet> batches, int warmup, int steps,
-                             java.nio.file.Path recording) {
+                             java.nio.file.Path recording, Trial trial) {
         if (steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("steps must be >= 1 and warmup >= 0, got steps " + steps
                     + ", warmup " + warmup);
@@ -99,7 +139,7 @@ public final class StepBenchmark {
             throw new IllegalArgumentException("no minibatches to step on");
         }
         Nd4jThreads.use(1);
-        MultiLayerNetwork net = Networks.create(config);
+        MultiLayerNetwork net = trial.network(config);
         for (int i = 0; i < warmup; i++) {
             net.fit(batches.get(i % batches.size()));
         }
@@ -128,7 +168,7 @@ public final class StepBenchmark {
             profile = StepProfile.summarize(recording, Thread.currentThread().getName());
         }
         return new Result(config.model().preset().configName(), label, batches.get(0).numExamples(), stepMs, heap, gc,
-                helpers(net), backend(), profile);
+                helpers(net), backend() + "; " + trial, profile);
     }
 
     private static long gcMillis() {

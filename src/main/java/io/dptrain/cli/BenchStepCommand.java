@@ -1,6 +1,7 @@
 package io.dptrain.cli;
 
 import io.dptrain.bench.StepBenchmark;
+import io.dptrain.config.Choices.Preset;
 import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.model.NativeBuild;
@@ -12,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.dataset.DataSet;
@@ -56,6 +60,21 @@ final class BenchStepCommand implements Callable<Integer> {
                     + "never use oneDNN, even in the -onednn build.")
     boolean noPlatformHelpers;
 
+    @Option(names = "--workspace-mode", defaultValue = "ENABLED",
+            description = "Trial: DL4J's training workspace mode, ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE},"
+                    + " what training uses).")
+    WorkspaceMode workspaceMode;
+
+    @Option(names = "--cache-mode", defaultValue = "NONE",
+            description = "Trial: DL4J's cache mode, ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, what training"
+                    + " uses).")
+    CacheMode cacheMode;
+
+    @Option(names = "--image-layout", defaultValue = "NCHW",
+            description = "Trial: the lenet and vgg-mini layers' activation layout, ${COMPLETION-CANDIDATES}; NHWC "
+                    + "feeds channels-last minibatches (default: ${DEFAULT-VALUE}, what training uses).")
+    CNN2DFormat imageLayout;
+
     @Override
     public Integer call() {
         if (noPlatformHelpers) {
@@ -65,6 +84,11 @@ final class BenchStepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batches must be >= 1, got " + batches);
         }
         DptrainConfig config = ConfigLoader.load(conf, overrides);
+        Preset preset = config.model().preset();
+        if (imageLayout != CNN2DFormat.NCHW && preset != Preset.LENET && preset != Preset.VGG_MINI) {
+            throw new IllegalArgumentException("--image-layout " + imageLayout + " applies to the lenet and vgg-mini "
+                    + "presets only, got dptrain.model.preset = " + preset.configName());
+        }
         NativeBuild.select(config); // before Spark or anything else loads nd4j
         int rows = batches * config.train().batchSize();
         List<String> limited = new ArrayList<>(overrides);
@@ -82,7 +106,10 @@ final class BenchStepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the training table " + config.data().train() + " has fewer than "
                     + config.train().batchSize() + " rows (one minibatch)");
         }
-        StepBenchmark.Result result = StepBenchmark.run(config, label, full, warmup, steps, profile);
+        StepBenchmark.Trial trial = new StepBenchmark.Trial(workspaceMode, cacheMode, imageLayout);
+        List<DataSet> batches = imageLayout == CNN2DFormat.NCHW ? full
+                : full.stream().map(b -> StepBenchmark.channelsLast(b, config.data())).toList();
+        StepBenchmark.Result result = StepBenchmark.run(config, label, batches, warmup, steps, profile, trial);
         System.out.print(result.toText());
         return 0;
     }

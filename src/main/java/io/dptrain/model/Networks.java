@@ -6,6 +6,7 @@ import io.dptrain.config.Choices.Precision;
 import io.dptrain.config.Choices.SequencePooling;
 import io.dptrain.config.DptrainConfig;
 import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -85,6 +86,19 @@ public final class Networks {
      * @throws ConfigException if the image is too small for the preset's convolutions and pools
      */
     public static MultiLayerConfiguration configuration(DptrainConfig config, DataType dataType) {
+        return configuration(config, dataType, CNN2DFormat.NCHW);
+    }
+
+    /**
+     * As {@link #configuration(DptrainConfig, DataType)}, with the convolutional presets' activations in
+     * {@code imageLayout}. NCHW is what training uses (flat CHW rows in); with NHWC the lenet and vgg-mini
+     * presets take features {@code [n, height, width, channels]} and every convolution and pooling layer works
+     * channels-last. {@code dptrain bench-step --image-layout} times it (issue 14: it did not pay, see README).
+     *
+     * @throws ConfigException if the image is too small for the preset's convolutions and pools
+     */
+    public static MultiLayerConfiguration configuration(DptrainConfig config, DataType dataType,
+                                                        CNN2DFormat imageLayout) {
         DptrainConfig.Training train = config.train();
         NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder()
                 .seed(train.seed())
@@ -101,8 +115,8 @@ public final class Networks {
         DptrainConfig.Data data = config.data();
         switch (model.preset()) {
             case MLP -> mlp(layers, model.mlp(), data);
-            case LENET -> lenet(layers, model.lenet(), data);
-            case VGG_MINI -> vggMini(layers, model.vggMini(), data);
+            case LENET -> lenet(layers, model.lenet(), data, imageInput(data, imageLayout));
+            case VGG_MINI -> vggMini(layers, model.vggMini(), data, imageInput(data, imageLayout));
             case RNN -> rnn(layers, model.rnn(), data);
             case LSTM -> lstm(layers, model.lstm(), data);
         }
@@ -134,7 +148,12 @@ public final class Networks {
 
     /** An initialized network with the given parameter data type (DOUBLE for gradient checks). */
     public static MultiLayerNetwork create(DptrainConfig config, DataType dataType) {
-        MultiLayerNetwork net = new MultiLayerNetwork(configuration(config, dataType));
+        return create(config, configuration(config, dataType));
+    }
+
+    /** An initialized network of {@code configuration} (one of this class's), with the run's layer helpers. */
+    public static MultiLayerNetwork create(DptrainConfig config, MultiLayerConfiguration configuration) {
+        MultiLayerNetwork net = new MultiLayerNetwork(configuration);
         net.init();
         if (config.model().onednnHelpers()) {
             OneDnnHelpers.engage(net);
@@ -156,7 +175,18 @@ public final class Networks {
         layers.setInputType(InputType.feedForward((long) data.channels() * data.height() * data.width()));
     }
 
-    private static void lenet(ListBuilder layers, DptrainConfig.LeNet lenet, DptrainConfig.Data data) {
+    /**
+     * NCHW: flat CHW rows, reshaped by the preprocessor DL4J inserts. NHWC: 4-d channels-last features; DL4J
+     * gives each convolution and pooling layer the input type's layout.
+     */
+    private static InputType imageInput(DptrainConfig.Data data, CNN2DFormat layout) {
+        return layout == CNN2DFormat.NCHW
+                ? InputType.convolutionalFlat(data.height(), data.width(), data.channels())
+                : InputType.convolutional(data.height(), data.width(), data.channels(), layout);
+    }
+
+    private static void lenet(ListBuilder layers, DptrainConfig.LeNet lenet, DptrainConfig.Data data,
+                              InputType input) {
         if (data.height() < LENET_MIN_SIDE || data.width() < LENET_MIN_SIDE) {
             throw new ConfigException("dptrain.model.preset = lenet needs images of at least " + LENET_MIN_SIDE + "x"
                     + LENET_MIN_SIDE + " (two 5x5 convolutions and two 2x2 pools), got dptrain.data.height = "
@@ -168,10 +198,11 @@ public final class Networks {
                 .layer(maxPool())
                 .layer(new DenseLayer.Builder().nOut(lenet.dense()).activation(Activation.RELU)
                         .weightInit(WeightInit.RELU).build())
-                .setInputType(InputType.convolutionalFlat(data.height(), data.width(), data.channels()));
+                .setInputType(input);
     }
 
-    private static void vggMini(ListBuilder layers, DptrainConfig.VggMini vgg, DptrainConfig.Data data) {
+    private static void vggMini(ListBuilder layers, DptrainConfig.VggMini vgg, DptrainConfig.Data data,
+                                InputType input) {
         int blocks = vgg.blockFilters().size();
         int maxBlocks = 31 - Integer.numberOfLeadingZeros(Math.min(data.height(), data.width()));
         if (blocks > maxBlocks) {
@@ -201,7 +232,7 @@ public final class Networks {
             }
             layers.layer(dense.build());
         }
-        layers.setInputType(InputType.convolutionalFlat(data.height(), data.width(), data.channels()));
+        layers.setInputType(input);
     }
 
     /** Embedding, one tanh cell h_t = tanh(W x_t + R h_{t-1} + b), i.e. W [x_t; h_{t-1}], at its last real step. */
