@@ -11,6 +11,8 @@
 #                forward pass), on the chosen build and, for lenet, on today's built-in layers too
 #   cache-host   CacheMode.HOST
 #   nhwc         channels-last activations and minibatches (lenet, vgg-mini)
+#   samediff     the network written as a SameDiff graph (bench.SameDiffNets), SameDiff.fit per step (lenet,
+#                lstm: libnd4j's fused lstm_layer op)
 # Each run: 15 warm-up steps, then the median of 60 timed steps, Java heap per step, GC share, the helper
 # of each layer; with --profile, as many steps again under a JFR recording, summarized per phase, layer and
 # operation (recordings in runs/bench-step/). The report goes to docs/bench/step/report.md. Last line:
@@ -65,6 +67,9 @@ for preset in lenet vgg-mini lstm; do
   if [ "$preset" != lstm ]; then
     DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" nhwc --image-layout NHWC
   fi
+  if [ "$preset" != vgg-mini ]; then
+    DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" samediff --samediff
+  fi
   # The chosen settings again, last: the trials' reference is the mean of the chosen runs before and after.
   DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen-again
 done
@@ -96,7 +101,7 @@ echo "|---|---|---:|---:|---:|"
 for preset in lenet vgg-mini lstm; do
   reference=$(awk -v a="$(median_ms "$preset" chosen)" -v b="$(median_ms "$preset" chosen-again)" \
     'BEGIN { printf "%.2f", (a + b) / 2 }')
-  for trial in ws-none cache-device cache-host nhwc; do
+  for trial in ws-none cache-device cache-host nhwc samediff; do
     ms=$(median_ms "$preset" "$trial")
     [ -n "$ms" ] || continue
     echo "| $preset | $trial | $ms | $reference | $(awk -v a="$ms" -v b="$reference" 'BEGIN { printf "%.3f", a / b }') |"

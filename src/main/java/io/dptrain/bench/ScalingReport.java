@@ -187,6 +187,30 @@ public final class ScalingReport {
     }
 
     /**
+     * The model's error on a communication-only run it was not fitted to: fitted to the runs of the same kind of
+     * master minus every run of {@code r}'s shape (preset, mode, exchange), so it predicts bytes it never saw.
+     * Empty when the runs left cannot be fitted (too few, or too few byte counts or N to tell the terms apart).
+     */
+    OptionalDouble heldOutError(Run r) {
+        List<CostModel.Sample> others = communication.stream()
+                .filter(o -> o.inProcess() == r.inProcess() && !o.shape().equals(r.shape())).map(Run::sample).toList();
+        CostModel fitted;
+        try {
+            fitted = CostModel.fit(others, cores);
+        } catch (IllegalArgumentException tooFewToTellTheTermsApart) {
+            return OptionalDouble.empty();
+        }
+        double predicted = fitted.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
+        return OptionalDouble.of(Math.abs(predicted - r.roundMs()) / r.roundMs());
+    }
+
+    /** The largest held-out error over the communication-only runs at N = {@code n}, when any could be held out. */
+    public OptionalDouble heldOutErrorAt(int n) {
+        return communication.stream().filter(r -> r.workers() == n).map(this::heldOutError)
+                .filter(OptionalDouble::isPresent).mapToDouble(OptionalDouble::getAsDouble).max();
+    }
+
+    /**
      * The model's round time for a real run: its measured mean compute, the wait for the slowest
      * replica from its compute spread, and the fitted communication for its N and bytes.
      */
@@ -207,7 +231,12 @@ public final class ScalingReport {
 
     /** fit_err_comm_n8: the largest relative error over the communication-only runs with N = 8. */
     public OptionalDouble communicationErrorAtEight() {
-        return communication.stream().filter(r -> r.workers() == 8).mapToDouble(this::fitError).max();
+        return communicationErrorAt(8);
+    }
+
+    /** The largest relative error of the fit over the communication-only runs with N = {@code n}. */
+    public OptionalDouble communicationErrorAt(int n) {
+        return communication.stream().filter(r -> r.workers() == n).mapToDouble(this::fitError).max();
     }
 
     /**
@@ -310,15 +339,23 @@ public final class ScalingReport {
                 .append(inProcess ? "in-process replicas (local[N])" : "executor JVMs").append("\n\n")
                 .append(m.coefficientTable()));
         md.append("\n## Communication-only rounds: measured and fitted\n\n")
+                .append("Error: against the fit of all runs of its kind of master. Held out: against a fit without "
+                        + "any run of the row's shape (preset, mode, exchange), a prediction for bytes the fit never "
+                        + "saw.\n\n")
                 .append("| shape | master | depth | N | MB broadcast | MB sent per replica | measured ms (median) "
-                        + "| model ms | error |\n")
-                .append("|---|---|---|---|---|---|---|---|---|\n");
+                        + "| model ms | error | held-out error |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Run r : communication) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.1f | %.1f | %.3f |%n", r.shape(),
-                    r.master(), r.depth(), r.workers(), r.broadcastBytes() / 1e6, r.sentBytesPerReplica() / 1e6,
-                    r.roundMs(), modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
-                            r.depth()), fitError(r)));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.1f | %.1f | %.3f | %s |%n",
+                    r.shape(), r.master(), r.depth(), r.workers(), r.broadcastBytes() / 1e6,
+                    r.sentBytesPerReplica() / 1e6, r.roundMs(), modelFor(r).measuredMachineMs(r.workers(),
+                            r.broadcastBytes(), r.sentBytesPerReplica(), r.depth()), fitError(r),
+                    BenchmarkReport.fixed(heldOutError(r))));
         }
+        md.append(String.format(Locale.ROOT, "%nLargest error at N = 4: %s (held out: %s); at N = 8: %s (held out: "
+                        + "%s).%n", BenchmarkReport.fixed(communicationErrorAt(4)),
+                BenchmarkReport.fixed(heldOutErrorAt(4)), BenchmarkReport.fixed(communicationErrorAt(8)),
+                BenchmarkReport.fixed(heldOutErrorAt(8))));
         md.append("\n## Real training rounds: measured and predicted\n\n")
                 .append("The prediction takes the run's measured mean compute and spread (C, σ) and adds the fitted "
                         + "communication for its N and bytes, so it checks the communication part.\n\n")

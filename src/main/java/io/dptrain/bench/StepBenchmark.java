@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -15,6 +16,7 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -131,6 +133,28 @@ public final class StepBenchmark {
      */
     public static Result run(DptrainConfig config, String label, List<DataSet> batches, int warmup, int steps,
                              java.nio.file.Path recording, Trial trial) {
+        check(batches, warmup, steps);
+        Nd4jThreads.use(1);
+        MultiLayerNetwork net = trial.network(config);
+        return time(config, label, batches, warmup, steps, recording, net::fit, helpers(net),
+                backend() + "; " + trial);
+    }
+
+    /**
+     * The SameDiff trial: the lenet or lstm preset as a SameDiff graph ({@link SameDiffNets}), {@code SameDiff.fit}
+     * on one minibatch per step, otherwise as {@link #run(DptrainConfig, String, List, int, int, java.nio.file.Path,
+     * Trial)}.
+     */
+    public static Result runSameDiff(DptrainConfig config, String label, List<DataSet> batches, int warmup,
+                                     int steps, java.nio.file.Path recording) {
+        check(batches, warmup, steps);
+        Nd4jThreads.use(1);
+        SameDiff graph = SameDiffNets.build(config);
+        return time(config, label, batches, warmup, steps, recording, batch -> graph.fit(batch),
+                List.of("SameDiff graph (no layers)"), backend() + "; SameDiff");
+    }
+
+    private static void check(List<DataSet> batches, int warmup, int steps) {
         if (steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("steps must be >= 1 and warmup >= 0, got steps " + steps
                     + ", warmup " + warmup);
@@ -138,10 +162,14 @@ public final class StepBenchmark {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no minibatches to step on");
         }
-        Nd4jThreads.use(1);
-        MultiLayerNetwork net = trial.network(config);
+    }
+
+    /** Warm-up, then each timed step alone; the profiled steps, if any, after them. */
+    private static Result time(DptrainConfig config, String label, List<DataSet> batches, int warmup, int steps,
+                               java.nio.file.Path recording, Consumer<DataSet> step, List<String> helpers,
+                               String backend) {
         for (int i = 0; i < warmup; i++) {
-            net.fit(batches.get(i % batches.size()));
+            step.accept(batches.get(i % batches.size()));
         }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
@@ -152,7 +180,7 @@ public final class StepBenchmark {
         for (int i = 0; i < steps; i++) {
             DataSet batch = batches.get((warmup + i) % batches.size());
             long t0 = System.nanoTime();
-            net.fit(batch);
+            step.accept(batch);
             stepMs[i] = (System.nanoTime() - t0) / 1e6;
         }
         double wallMs = (System.nanoTime() - wallBefore) / 1e6;
@@ -162,13 +190,13 @@ public final class StepBenchmark {
         if (recording != null) {
             StepProfile.record(recording, () -> {
                 for (int i = 0; i < steps; i++) {
-                    net.fit(batches.get(i % batches.size()));
+                    step.accept(batches.get(i % batches.size()));
                 }
             });
             profile = StepProfile.summarize(recording, Thread.currentThread().getName());
         }
         return new Result(config.model().preset().configName(), label, batches.get(0).numExamples(), stepMs, heap, gc,
-                helpers(net), backend() + "; " + trial, profile);
+                helpers, backend, profile);
     }
 
     private static long gcMillis() {

@@ -75,6 +75,11 @@ final class BenchStepCommand implements Callable<Integer> {
                     + "feeds channels-last minibatches (default: ${DEFAULT-VALUE}, what training uses).")
     CNN2DFormat imageLayout;
 
+    @Option(names = "--samediff",
+            description = "Trial: the lenet or lstm preset written as a SameDiff graph, SameDiff.fit per step, "
+                    + "instead of the MultiLayerNetwork (the other trial options do not apply).")
+    boolean sameDiff;
+
     @Override
     public Integer call() {
         if (noPlatformHelpers) {
@@ -85,6 +90,10 @@ final class BenchStepCommand implements Callable<Integer> {
         }
         DptrainConfig config = ConfigLoader.load(conf, overrides);
         Preset preset = config.model().preset();
+        StepBenchmark.Trial trial = new StepBenchmark.Trial(workspaceMode, cacheMode, imageLayout);
+        if (sameDiff && !trial.equals(StepBenchmark.Trial.SHIPPED)) {
+            throw new IllegalArgumentException("--samediff takes none of the other trial options, got " + trial);
+        }
         if (imageLayout != CNN2DFormat.NCHW && preset != Preset.LENET && preset != Preset.VGG_MINI) {
             throw new IllegalArgumentException("--image-layout " + imageLayout + " applies to the lenet and vgg-mini "
                     + "presets only, got dptrain.model.preset = " + preset.configName());
@@ -106,10 +115,11 @@ final class BenchStepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the training table " + config.data().train() + " has fewer than "
                     + config.train().batchSize() + " rows (one minibatch)");
         }
-        StepBenchmark.Trial trial = new StepBenchmark.Trial(workspaceMode, cacheMode, imageLayout);
         List<DataSet> batches = imageLayout == CNN2DFormat.NCHW ? full
                 : full.stream().map(b -> StepBenchmark.channelsLast(b, config.data())).toList();
-        StepBenchmark.Result result = StepBenchmark.run(config, label, batches, warmup, steps, profile, trial);
+        StepBenchmark.Result result = sameDiff
+                ? StepBenchmark.runSameDiff(config, label, batches, warmup, steps, profile)
+                : StepBenchmark.run(config, label, batches, warmup, steps, profile, trial);
         System.out.print(result.toText());
         return 0;
     }

@@ -88,6 +88,10 @@ class ScalingReportTest {
 
         // round times are whole milliseconds, so the fit is close, not exact
         assertThat(report.communicationErrorAtEight().orElseThrow()).isLessThan(0.03);
+        // a fit that never saw a shape's bytes predicts them: executor JVMs have five shapes; the in-process runs,
+        // all of one shape, have none left to fit when it is held out
+        assertThat(report.heldOutErrorAt(8).orElseThrow()).isLessThan(0.03);
+        assertThat(report.heldOutErrorAt(4).orElseThrow()).isLessThan(0.03);
         assertThat(report.model().measuredMachineMs(4, 3e6, 1e6, 2)).isCloseTo(truth(4, 3e6, 1e6), within(1.0));
         // the vgg run is 5% of its communication slower than the model: a small error on the whole round
         double vggComm = truth(TRUTH_LOCAL, 2, VGG_BYTES, VGG_BYTES);
