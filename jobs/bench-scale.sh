@@ -15,6 +15,8 @@
 # (prepare_driver_mb and spill_ratio come from jobs/bench-prepare.sh and jobs/bench-spill.sh when they exist, else na.)
 #   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (~1 hour)
 #   jobs/bench-scale.sh --quick  lenet only, both modes, float32; no standalone run; into runs/bench-scale/quick/
+#   --preset P                   only preset P (lenet, vgg-mini or lstm; repeatable; about 35 minutes each), into
+#                                runs/bench-scale/{full,quick}-P[-P...]/ with its report there, not in docs/
 #   jobs/bench-scale.sh --help
 # Runs and logs go to runs/bench-scale/{full,quick}/. Run nothing else on the machine meanwhile: it measures time.
 set -euo pipefail
@@ -25,11 +27,16 @@ bench_name=bench-scale
 . jobs/lib/bench-common.sh
 
 quick=false
+only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
+    --preset)
+      [ $# -ge 2 ] || usage_error "--preset needs a value"
+      conf_of "$2" > /dev/null
+      only+=("$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    *) unknown_argument "$1" "--quick, --help" ;;
+    *) unknown_argument "$1" "--quick, --preset P, --help" ;;
   esac
 done
 
@@ -43,6 +50,11 @@ else
   exchanges=(float32 float16)
   out=runs/bench-scale/full
   report=docs/bench/scale
+fi
+if [ ${#only[@]} -gt 0 ]; then
+  presets=("${only[@]}")
+  out=runs/bench-scale/$($quick && echo quick || echo full)-$(IFS=-; echo "${only[*]}")
+  report=$out/report
 fi
 workers_list=(1 2 4 8)
 rounds=20
@@ -104,7 +116,7 @@ for preset in "${presets[@]}"; do
   done
 done
 
-if ! $quick; then
+if ! $quick && [[ " ${presets[*]} " == *" lenet "* ]]; then
   # The same real run on a standalone cluster: executors in their own JVMs, as in production.
   cleanup() {
     jobs/cluster-down.sh
@@ -136,8 +148,12 @@ figure() {
   echo "${value:-na}"
 }
 # The driver's heap during the 600k-image prepare (the 60k figure is in jobs/bench-prepare.sh's line too).
-prepare_mb=$(figure jobs/bench-prepare.sh driver_heap_mb_600k)
-spill=$(figure jobs/bench-spill.sh spill_ratio)
+prepare_mb=na
+spill=na
+if [ ${#only[@]} -eq 0 ]; then # --preset runs are parts; they leave those benchmarks alone
+  prepare_mb=$(figure jobs/bench-prepare.sh driver_heap_mb_600k)
+  spill=$(figure jobs/bench-spill.sh spill_ratio)
+fi
 
 jobs/dptrain scaling-report --out "$report" "${runs[@]}" | tee "$out/report.md"
 scaling=$(tail -1 "$out/report.md")

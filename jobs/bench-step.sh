@@ -59,16 +59,21 @@ for preset in lenet vgg-mini lstm; do
   DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen
 done
 
+# trial PRESET CONF LABEL [options]: a step run whose failure (e.g. a JVM crash in native code) is a result, not
+# the benchmark's end: the table says so and its log is kept.
+trial() {
+  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$@" || echo "FAILED preset=$1 label=$3 log=$out/$1-$3.log" | tee -a "$out/report.txt"
+}
 for preset in lenet vgg-mini lstm; do
   conf=$(conf_of "$preset")
-  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" ws-none --workspace-mode NONE
-  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" cache-device --cache-mode DEVICE
-  DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" cache-host --cache-mode HOST
+  trial "$preset" "$conf" ws-none --workspace-mode NONE
+  trial "$preset" "$conf" cache-device --cache-mode DEVICE
+  trial "$preset" "$conf" cache-host --cache-mode HOST
   if [ "$preset" != lstm ]; then
-    DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" nhwc --image-layout NHWC
+    trial "$preset" "$conf" nhwc --image-layout NHWC
   fi
   if [ "$preset" != vgg-mini ]; then
-    DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" samediff --samediff
+    trial "$preset" "$conf" samediff --samediff
   fi
   # The chosen settings again, last: the trials' reference is the mean of the chosen runs before and after.
   DPTRAIN_JAVA_OPTS="-Xmx4g" step "$preset" "$conf" chosen-again
@@ -103,6 +108,9 @@ for preset in lenet vgg-mini lstm; do
     'BEGIN { printf "%.2f", (a + b) / 2 }')
   for trial in ws-none cache-device cache-host nhwc samediff; do
     ms=$(median_ms "$preset" "$trial")
+    if grep -q "^FAILED preset=$preset label=$trial " "$out/report.txt"; then
+      echo "| $preset | $trial | failed: see $out/$preset-$trial.log | $reference | - |"
+    fi
     [ -n "$ms" ] || continue
     echo "| $preset | $trial | $ms | $reference | $(awk -v a="$ms" -v b="$reference" 'BEGIN { printf "%.3f", a / b }') |"
   done
