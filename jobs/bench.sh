@@ -66,13 +66,18 @@ for mode in "${modes[@]}"; do
   # single-process trains on the driver with all cores; the others run 2 replicas.
   [ "$mode" = single-process ] || args+=(--set engine.workers=2)
   echo "bench: training $mode (log: $out/$mode.log)"
+  # dl4j-spark's executors build their own networks, so DL4J's oneDNN helpers never engage there (see
+  # model.OneDnnHelpers) and the -onednn build train picks for lenet only slows it: it runs on nd4j's plain
+  # build, as a dl4j-spark user has it (an empty extension; a later -D wins over jobs/dptrain's own).
+  native=()
+  [ "$mode" = dl4j-spark ] && native=(env "DPTRAIN_JAVA_OPTS=${DPTRAIN_JAVA_OPTS:--Xmx8g} -Dorg.bytedeco.javacpp.platform.extension=")
   if [ "$mode" = dl4j-spark ] && $dl4j_one_thread; then
     # Two dl4j-spark tasks on two cores each start an OpenMP thread per core; one thread per task
     # is faster (DESIGN.md: 451 vs 398 examples/s). Opt-in, so the headline baseline is dl4j-spark as shipped.
     echo "bench: dl4j-spark with OMP_NUM_THREADS=1" | tee "$out/$mode.log"
-    OMP_NUM_THREADS=1 jobs/dptrain "${args[@]}" 2>&1 | tee -a "$out/$mode.log"
+    OMP_NUM_THREADS=1 "${native[@]}" jobs/dptrain "${args[@]}" 2>&1 | tee -a "$out/$mode.log"
   else
-    jobs/dptrain "${args[@]}" 2>&1 | tee "$out/$mode.log"
+    "${native[@]}" jobs/dptrain "${args[@]}" 2>&1 | tee "$out/$mode.log"
   fi
 done
 
