@@ -24,6 +24,7 @@ cd "$root"
 bench_name=bench-step
 # shellcheck source=jobs/lib/bench-common.sh
 . jobs/lib/bench-common.sh
+command_line="jobs/bench-step.sh $*" # before the options are shifted away
 profile=false
 steps=60
 while [ $# -gt 0 ]; do
@@ -91,7 +92,7 @@ speedup() {
 {
 echo "# Benchmark: one replica's training step"
 echo
-echo "Machine: $(machine); $(date -u +%Y-%m-%d). Command: jobs/bench-step.sh $*"
+echo "Machine: $(machine); $(date -u +%Y-%m-%d). Command: $command_line"
 echo
 echo "| preset | today ms/step | chosen ms/step | speedup |"
 echo "|---|---:|---:|---:|"
