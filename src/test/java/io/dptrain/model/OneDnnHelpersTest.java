@@ -22,6 +22,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 @Tag("unit")
 @Timeout(120)
@@ -96,13 +97,22 @@ class OneDnnHelpersTest {
             fast.fit(batch);
             plain.fit(batch);
         }
-        assertThat(maxAbsDiff(plain.params(), initial)).as("the steps moved the parameters").isGreaterThan(1e-4);
-        double scale = plain.params().norm2Number().doubleValue() / Math.sqrt(plain.params().length());
-        assertThat(maxAbsDiff(fast.params(), plain.params())).isLessThan(1e-4 * Math.max(1, scale) + 1e-5);
-        assertThat(Math.abs(fast.score() - plain.score())).isLessThan(1e-4);
+        double moved = maxAbsDiff(plain.params(), initial);
+        assertThat(moved).as("the steps moved the parameters").isGreaterThan(1e-4);
+        // Measured against how far the steps moved them: a rounding difference can flip a ReLU or a max-pool tie
+        // and move a few weights by more than rounding (LeNet on an AMD EPYC: 2.3e-4 at most, 0.17% of the largest
+        // move of 0.14; on average 2.6e-7 against 9.3e-4, 0.03%), while a wrong kernel would be wrong everywhere.
+        assertThat(maxAbsDiff(fast.params(), plain.params())).isLessThan(0.01 * moved);
+        assertThat(meanAbsDiff(fast.params(), plain.params())).isLessThan(1e-3 * meanAbsDiff(plain.params(), initial));
+        // the loss of the last step: 2e-4 apart on that machine
+        assertThat(fast.score()).isCloseTo(plain.score(), withinPercentage(0.1));
     }
 
     private static double maxAbsDiff(INDArray a, INDArray b) {
         return a.sub(b).amaxNumber().doubleValue();
+    }
+
+    private static double meanAbsDiff(INDArray a, INDArray b) {
+        return a.sub(b).norm1Number().doubleValue() / a.length();
     }
 }
