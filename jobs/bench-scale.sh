@@ -15,6 +15,7 @@
 # (prepare_driver_mb and spill_ratio come from jobs/bench-prepare.sh and jobs/bench-spill.sh when they exist, else na.)
 #   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (~1 hour)
 #   jobs/bench-scale.sh --quick  lenet only, both modes, float32; no standalone run; into runs/bench-scale/quick/
+#   --rounds N                   rounds per communication-only run (default 20; the real runs take 30 x N / 20)
 #   --preset P                   only preset P (lenet, vgg-mini or lstm; repeatable; about 35 minutes each), into
 #                                runs/bench-scale/{full,quick}-P[-P...]/ with its report there, not in docs/
 #   jobs/bench-scale.sh --help
@@ -28,15 +29,17 @@ bench_name=bench-scale
 
 quick=false
 only=()
+rounds=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
+    --rounds) require_count "$@"; rounds=$2; shift 2 ;;
     --preset)
       [ $# -ge 2 ] || usage_error "--preset needs a value"
       conf_of "$2" > /dev/null
       only+=("$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    *) unknown_argument "$1" "--quick, --preset P, --help" ;;
+    *) unknown_argument "$1" "--quick, --preset P, --rounds N, --help" ;;
   esac
 done
 
@@ -57,7 +60,6 @@ if [ ${#only[@]} -gt 0 ]; then
   report=$out/report
 fi
 workers_list=(1 2 4 8)
-rounds=20
 modes=(parameter-averaging gradient-averaging)
 
 echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_list[*]}, into $out/"
@@ -112,7 +114,7 @@ for preset in "${presets[@]}"; do
       done
     done
     train "real-$preset-$mode-local2" "$preset" 'local[2]' --set "engine.mode=$mode" --set engine.workers=2 \
-      --set engine.local-steps=5 --set "data.train-limit=$(rows "$preset" "$mode" 2 30)" --set train.epochs=1
+      --set engine.local-steps=5 --set "data.train-limit=$(rows "$preset" "$mode" 2 $((30 * rounds / 20)))" --set train.epochs=1
   done
 done
 
@@ -129,7 +131,7 @@ if ! $quick && [[ " ${presets[*]} " == *" lenet "* ]]; then
     --executor-memory 2g --conf spark.cores.max=2 --conf spark.task.cpus=1 -- \
     train --conf conf/fashion-mnist-lenet.conf --set "data.train=$root/data/prepared/fashion-mnist-train.parquet" \
     --set "data.test=$root/data/prepared/fashion-mnist-test.parquet" --set engine.mode=gradient-averaging \
-    --set engine.workers=2 --set "data.train-limit=$(rows lenet gradient-averaging 2 30)" --set train.epochs=1 \
+    --set engine.workers=2 --set "data.train-limit=$(rows lenet gradient-averaging 2 $((30 * rounds / 20)))" --set train.epochs=1 \
     --set train.progress-every=0 --set output.report=false --set "spark.master=$master" \
     --set "output.dir=$root/$out/$name" > "$out/$name.log" 2>&1 \
     || { echo "bench-scale: $name failed; see $out/$name.log" >&2; exit 1; }
