@@ -5,7 +5,9 @@
 #      send what they would send) on local-cluster[N,1,1024], i.e. N executor JVMs on this machine, and on
 #      local[N] (in-process replicas), for N = 1, 2, 4, 8 (and N = 8 at aggregation depth 1); presets lenet (conf/fashion-mnist-lenet.conf), vgg-mini (conf/fashion-mnist-vgg.conf)
 #      and lstm (conf/spamassassin-lstm.conf); parameter averaging (k = 5) and gradient averaging; float32
-#      and float16 exchange. About 20 rounds each.
+#      and float16 exchange. 200 rounds each (--rounds): in 20-round runs the rounds were still getting faster at
+#      the end (JIT warm-up; a local-cluster[2] gradient-averaging round: median 249 ms over 20 rounds, 94.5 over
+#      200, 80 over the last 100).
 #   2. Real training rounds at N = 2 on local[2] for each preset and mode (float32): one replica's compute
 #      and its spread, and the check of the model's prediction; and the same lenet gradient-averaging run
 #      on a standalone cluster (jobs/cluster-up.sh: 2 Workers x 1 core, stopped at the end).
@@ -13,10 +15,10 @@
 #      strong scaling, loopback and 10 Gb/s links), a table and a chart (efficiency-vs-n.png).
 # Last line: SUMMARY fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E prepare_driver_mb=M spill_ratio=R
 # (prepare_driver_mb and spill_ratio come from jobs/bench-prepare.sh and jobs/bench-spill.sh when they exist, else na.)
-#   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (~1 hour)
+#   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (not yet run at 200 rounds; at 20 it took ~35 min a preset)
 #   jobs/bench-scale.sh --quick  lenet only, both modes, float32; no standalone run; into runs/bench-scale/quick/
-#   --rounds N                   rounds per communication-only run (default 20; the real runs take 30 x N / 20)
-#   --preset P                   only preset P (lenet, vgg-mini or lstm; repeatable; about 35 minutes each), into
+#   --rounds N                   rounds per communication-only run (default 200; the real runs take 1.5 N)
+#   --preset P                   only preset P (lenet, vgg-mini or lstm; repeatable), into
 #                                runs/bench-scale/{full,quick}-P[-P...]/ with its report there, not in docs/
 #   jobs/bench-scale.sh --help
 # Runs and logs go to runs/bench-scale/{full,quick}/. Run nothing else on the machine meanwhile: it measures time.
@@ -29,7 +31,7 @@ bench_name=bench-scale
 
 quick=false
 only=()
-rounds=20
+rounds=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
