@@ -23,10 +23,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 
@@ -134,6 +136,8 @@ public final class ScalingReport {
     private final int cores;
     private final BenchmarkReport.Machine machine;
     private List<Prediction> predictions;
+    /** Held-out fits, one per kind of master and shape left out (the table and the N = 4, 8 figures share them). */
+    private final Map<String, Optional<CostModel>> heldOutModels = new HashMap<>();
 
     /**
      * @param runs  communication-only runs (the fits; more than six of each kind of master, at several N)
@@ -196,16 +200,25 @@ public final class ScalingReport {
      * Empty when the runs left cannot be fitted (too few, or too few byte counts or N to tell the terms apart).
      */
     OptionalDouble heldOutError(Run r) {
-        List<CostModel.Sample> others = communication.stream()
-                .filter(o -> o.inProcess() == r.inProcess() && !o.shape().equals(r.shape())).map(Run::sample).toList();
-        CostModel fitted;
-        try {
-            fitted = CostModel.fit(others, cores);
-        } catch (IllegalArgumentException tooFewToTellTheTermsApart) {
+        Optional<CostModel> fitted = heldOutModels.computeIfAbsent(r.inProcess() + " " + r.shape(),
+                key -> fitWithout(r));
+        if (fitted.isEmpty()) {
             return OptionalDouble.empty();
         }
-        double predicted = fitted.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
+        double predicted = fitted.get().measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
+                r.depth());
         return OptionalDouble.of(Math.abs(predicted - r.roundMs()) / r.roundMs());
+    }
+
+    /** The fit of the communication-only runs of {@code r}'s kind of master but not of its shape, if they allow one. */
+    private Optional<CostModel> fitWithout(Run r) {
+        List<CostModel.Sample> others = communication.stream()
+                .filter(o -> o.inProcess() == r.inProcess() && !o.shape().equals(r.shape())).map(Run::sample).toList();
+        try {
+            return Optional.of(CostModel.fit(others, cores));
+        } catch (IllegalArgumentException tooFewToTellTheTermsApart) {
+            return Optional.empty();
+        }
     }
 
     /** The largest held-out error over the communication-only runs at N = {@code n}, when any could be held out. */
