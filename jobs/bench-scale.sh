@@ -62,6 +62,7 @@ if [ ${#only[@]} -gt 0 ]; then
   report=$out/report
 fi
 workers_list=(1 2 4 8)
+real_rounds=$((rounds * 3 / 2)) # the real runs at N = 2: half again as long
 modes=(parameter-averaging gradient-averaging)
 
 echo "bench-scale: machine: $(machine); presets ${presets[*]}, N = ${workers_list[*]}, into $out/"
@@ -116,7 +117,7 @@ for preset in "${presets[@]}"; do
       done
     done
     train "real-$preset-$mode-local2" "$preset" 'local[2]' --set "engine.mode=$mode" --set engine.workers=2 \
-      --set engine.local-steps=5 --set "data.train-limit=$(rows "$preset" "$mode" 2 $((30 * rounds / 20)))" --set train.epochs=1
+      --set engine.local-steps=5 --set "data.train-limit=$(rows "$preset" "$mode" 2 "$real_rounds")" --set train.epochs=1
   done
 done
 
@@ -133,7 +134,7 @@ if ! $quick && [[ " ${presets[*]} " == *" lenet "* ]]; then
     --executor-memory 2g --conf spark.cores.max=2 --conf spark.task.cpus=1 -- \
     train --conf conf/fashion-mnist-lenet.conf --set "data.train=$root/data/prepared/fashion-mnist-train.parquet" \
     --set "data.test=$root/data/prepared/fashion-mnist-test.parquet" --set engine.mode=gradient-averaging \
-    --set engine.workers=2 --set "data.train-limit=$(rows lenet gradient-averaging 2 $((30 * rounds / 20)))" --set train.epochs=1 \
+    --set engine.workers=2 --set "data.train-limit=$(rows lenet gradient-averaging 2 "$real_rounds")" --set train.epochs=1 \
     --set train.progress-every=0 --set output.report=false --set "spark.master=$master" \
     --set "output.dir=$root/$out/$name" > "$out/$name.log" 2>&1 \
     || { echo "bench-scale: $name failed; see $out/$name.log" >&2; exit 1; }
