@@ -7,12 +7,16 @@
 #   pa-k20-nesterov    k = 20 with the outer step (DiLoCo-like: eta 0.7, mu 0.9)
 #   ga                 gradient averaging
 #   ga-float16         gradient averaging sending float16 gradients (engine.exchange)
+#   pa-k5-barrier      pa-k5 with 50 rounds a Spark job (engine.rounds-per-job: a barrier job whose tasks
+#                      exchange contributions each round), not a job per round
+#   ga-barrier         ga with 50 rounds a Spark job
 # All but single-process use 2 workers of batch 64. single-process runs first; its training time (the
 # sum of its round times, evaluations excluded) is every other variant's train.time-budget-seconds, with
 # epochs enough never to end before it. Then `dptrain convergence-report`: per variant test accuracy after
 # each epoch and at the budget, time to 0.90, steady ex/s, bytes per round, overhead, a chart, and a last
 # line 'SUMMARY tta90_vs_single=R budget_gain_pts=P acc_gap_pts=P k20_gap_pts=P fp16_bytes_ratio=R ...'.
-#   jobs/bench-convergence.sh          all 60000 rows; report into docs/bench/convergence/   (~1 hour)
+#   jobs/bench-convergence.sh          all 60000 rows; report into docs/bench/convergence/   (single-process's 5
+#                                      epochs, then 7 variants as long: ~8x that)
 #   jobs/bench-convergence.sh --quick  6000 rows, single-process 2 epochs; into runs/bench-convergence/full-quick/
 #   jobs/bench-convergence.sh --vgg    conf/fashion-mnist-vgg.conf (its epochs) single-process at batch 128,
 #                                      then distributed on 2 workers as the file configures it, without a
@@ -78,6 +82,8 @@ else
     "pa-k20-nesterov $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
     "ga $ga"
     "ga-float16 $ga engine.exchange=float16"
+    "pa-k5-barrier $pa engine.local-steps=5 engine.outer.optimizer=none engine.rounds-per-job=50"
+    "ga-barrier $ga engine.rounds-per-job=50"
   )
 fi
 

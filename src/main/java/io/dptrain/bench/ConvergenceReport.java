@@ -181,7 +181,7 @@ public final class ConvergenceReport {
     private static List<Object> twinKey(ConvergenceRun run) {
         DptrainConfig config = run.config();
         DptrainConfig.Engine e = config.engine();
-        return List.of(e.mode(), run.run().workers(), e.localSteps(), e.updaterState(), e.outer(),
+        return List.of(e.mode(), run.run().workers(), e.localSteps(), e.updaterState(), e.outer(), e.roundsPerJob(),
                 config.train().batchSize(), config.train().learningRate(), config.train().warmupRounds(),
                 config.train().learningRateScaling(), config.model(), config.data().trainLimit());
     }
@@ -201,22 +201,25 @@ public final class ConvergenceReport {
                 Math.min(p.float32().lastWholeEpoch(), p.float16().lastWholeEpoch())));
     }
 
-    /** pa_overhead: parameter averaging as it is without the new knobs: k = 5, no outer step, float32. */
+    /**
+     * pa_overhead: parameter averaging at k = 5, no outer step, float32; the lowest over the variants that
+     * differ only in how rounds map to Spark jobs ({@code engine.rounds-per-job}).
+     */
     public OptionalDouble parameterAveragingOverhead() {
         return overhead(r -> r.mode() == EngineMode.PARAMETER_AVERAGING && r.config().engine().localSteps() == 5
                 && r.config().engine().outer().optimizer() == OuterOptimizer.NONE
                 && r.config().engine().exchange() == Exchange.FLOAT32);
     }
 
-    /** ga_overhead: gradient averaging in float32. */
+    /** ga_overhead: gradient averaging in float32, the lowest over {@code engine.rounds-per-job} variants. */
     public OptionalDouble gradientAveragingOverhead() {
         return overhead(r -> r.mode() == EngineMode.GRADIENT_AVERAGING
                 && r.config().engine().exchange() == Exchange.FLOAT32);
     }
 
     private OptionalDouble overhead(Predicate<ConvergenceRun> which) {
-        return variants.stream().filter(which).findFirst().map(r -> r.run().breakdown().overhead())
-                .orElse(OptionalDouble.empty());
+        return variants.stream().filter(which).map(r -> r.run().breakdown().overhead())
+                .filter(OptionalDouble::isPresent).mapToDouble(OptionalDouble::getAsDouble).min();
     }
 
     private static Optional<Figure> best(List<ConvergenceRun> runs, Function<ConvergenceRun, Optional<Figure>> figure,

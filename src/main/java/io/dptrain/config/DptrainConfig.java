@@ -68,6 +68,11 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     + "engine.mode = parameter-averaging or gradient-averaging (the engines that read shards "
                     + "per round)");
         }
+        if (engine.roundsPerJob() > 1 && engine.shardStorage() != ShardStorage.MEMORY) {
+            throw new ConfigException("dptrain.engine.rounds-per-job = " + engine.roundsPerJob() + " is not allowed "
+                    + "with dptrain.engine.shard-storage = " + engine.shardStorage().configName() + " (spilled shards "
+                    + "are read by one job per round); allowed: rounds-per-job = 1, or shard-storage = memory");
+        }
         if (train.timeBudgetSeconds() > 0 && mode == EngineMode.DL4J_SPARK) {
             throw new ConfigException("dptrain.train.time-budget-seconds = " + train.timeBudgetSeconds()
                     + " is not allowed with dptrain.engine.mode = dl4j-spark; allowed: 0 (no budget), or another mode");
@@ -320,10 +325,13 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
      *                         of reading and decoding each round's minibatches again
      * @param communicationOnly benchmarks: replicas skip forward and backward and send what they would
      *                         send, so rounds measure communication alone (the model does not learn)
+     * @param roundsPerJob     round engines: rounds one Spark job runs; 1 = a job per round (the driver sums);
+     *                         more = one barrier job whose tasks exchange their contributions with each other
+     *                         every round (see io.dptrain.engine.spark.BarrierRounds)
      */
     public record Engine(EngineMode mode, int workers, int localSteps, UpdaterState updaterState,
                          int aggregationDepth, Outer outer, Exchange exchange, ShardStorage shardStorage,
-                         boolean communicationOnly)
+                         boolean communicationOnly, int roundsPerJob)
             implements Serializable {
         public Engine {
             Check.atLeast("dptrain.engine.workers", workers, 0);
@@ -332,6 +340,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
             java.util.Objects.requireNonNull(outer, "outer");
             java.util.Objects.requireNonNull(exchange, "exchange");
             java.util.Objects.requireNonNull(shardStorage, "shardStorage");
+            Check.atLeast("dptrain.engine.rounds-per-job", roundsPerJob, 1);
         }
 
         static Engine from(Config c) {
@@ -341,7 +350,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     c.getInt("aggregation-depth"), Outer.from(c.getConfig("outer")),
                     Check.oneOf("dptrain.engine.exchange", c.getString("exchange"), Exchange.class),
                     Check.oneOf("dptrain.engine.shard-storage", c.getString("shard-storage"), ShardStorage.class),
-                    c.getBoolean("communication-only"));
+                    c.getBoolean("communication-only"), c.getInt("rounds-per-job"));
         }
     }
 

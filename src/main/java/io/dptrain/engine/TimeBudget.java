@@ -23,6 +23,11 @@ public final class TimeBudget {
         this.spentMillis = alreadySpentMillis;
     }
 
+    /** Training time left before the budget is spent, at least 1 ms while it is set; 0: no budget. */
+    public long leftMillis() {
+        return budgetMillis <= 0 ? 0 : Math.max(1, budgetMillis - spentMillis);
+    }
+
     /** Counts the round's time; whether the budget is set and now spent (logged the first time). */
     public boolean spentAfter(RoundMetrics round) {
         spentMillis += round.roundMs();

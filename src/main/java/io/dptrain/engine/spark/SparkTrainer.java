@@ -135,20 +135,31 @@ public final class SparkTrainer implements Trainer {
         TimeBudget budget = new TimeBudget(config.train(), schedule.completedMillis());
         RoundTimings timings = RoundTimings.attach(jsc.sc());
         Broadcast<RoundTask.Run<P>> run = jsc.broadcast(new RoundTask.Run<>(config, strategy));
+        int roundsPerJob = config.engine().roundsPerJob();
         try {
+            List<RunSchedule.Slot> remaining = schedule.remaining();
             int epochStart = schedule.completed().size() + 1;
-            for (RunSchedule.Slot slot : schedule.remaining()) {
-                RoundMetrics m = round(jsc, strategy, run, timings, shards, runId, net, plan, slot);
-                rounds.add(m);
-                listeners.onRound(m, net);
-                boolean stop = budget.spentAfter(m);
-                if (slot.endsEpoch() || stop) {
-                    timings.logSummary("epoch " + slot.epoch(), epochStart, slot.round());
-                    epochStart = slot.round() + 1;
-                    listeners.onEpochEnd(slot.epoch(), net);
+            boolean stop = false;
+            for (int next = 0; next < remaining.size() && !stop; ) {
+                List<RunSchedule.Slot> job = remaining.subList(next, jobEnd(remaining, next));
+                List<RoundMetrics> done = roundsPerJob == 1
+                        ? List.of(round(jsc, strategy, run, timings, shards, runId, net, plan, job.get(0)))
+                        : BarrierRounds.run(jsc, strategy, run, shards, runId, net, job, budget.leftMillis());
+                // A barrier job that ran fewer rounds than asked found the budget spent.
+                stop = done.size() < job.size();
+                for (RoundMetrics m : done) {
+                    rounds.add(m);
+                    listeners.onRound(m, net);
+                    stop |= budget.spentAfter(m);
                 }
-                if (stop) {
-                    break;
+                next += done.size();
+                RunSchedule.Slot last = job.get(done.size() - 1);
+                if (last.endsEpoch() || stop) {
+                    if (roundsPerJob == 1) {
+                        timings.logSummary("epoch " + last.epoch(), epochStart, last.round());
+                    }
+                    epochStart = last.round() + 1;
+                    listeners.onEpochEnd(last.epoch(), net);
                 }
             }
         } catch (RuntimeException e) {
@@ -163,6 +174,23 @@ public final class SparkTrainer implements Trainer {
                 schedule.completedMillis() + System.currentTimeMillis() - start);
         listeners.onEnd(result);
         return result;
+    }
+
+    /**
+     * Where the job starting at {@code remaining[from]} ends (exclusive): after {@code engine.rounds-per-job}
+     * rounds, at its epoch's end (the epoch-end listeners evaluate the driver's network) and at a checkpoint
+     * round (a checkpoint holds the network after its round, which only a job's end gives the driver).
+     */
+    private int jobEnd(List<RunSchedule.Slot> remaining, int from) {
+        int end = Math.min(remaining.size(), from + config.engine().roundsPerJob());
+        DptrainConfig.Checkpoint checkpoint = config.checkpoint();
+        for (int i = from; i < end; i++) {
+            RunSchedule.Slot slot = remaining.get(i);
+            if (slot.endsEpoch() || checkpoint.enabled() && slot.round() % checkpoint.everyRounds() == 0) {
+                return i + 1;
+            }
+        }
+        return end;
     }
 
     private <P extends Payload<P>> RoundMetrics round(JavaSparkContext jsc, SyncStrategy<P> strategy,
