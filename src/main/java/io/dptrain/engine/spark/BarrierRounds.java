@@ -21,7 +21,6 @@ import scala.runtime.AbstractFunction2;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,8 +29,7 @@ import java.util.List;
  * job (a job per round costs tens of milliseconds of scheduling however small its tasks: what made a
  * gradient-averaging round a quarter overhead). The job is a barrier stage, one task per shard, all
  * running at once. Every round each task computes its replica's contribution as the one-job-per-round
- * engine does, sends it to all others ({@link BarrierTaskContext#allGather}, which passes through the
- * driver), sums all contributions in partition order and applies the sum to its own copy of the driver's
+ * engine does, sends it to all others (through the driver's {@link ExchangeHub}), sums all contributions in partition order and applies the sum to its own copy of the driver's
  * network with the strategy's own {@link SyncStrategy#apply}. The copies start equal and receive the same
  * sums in the same order, so they stay equal, and equal to what the driver would have computed: with two
  * workers the parameters are bit-identical to the one-job-per-round engine's (BarrierRoundsTest). At the
@@ -58,13 +56,14 @@ final class BarrierRounds {
      * its rounds; {@code budgetLeftMs} is the time budget left (0: none).
      */
     record Start(FlatVector params, FlatVector updaterState, int iteration, int epochCount, FlatVector strategyState,
-                 List<Slot> slots, long budgetLeftMs) implements Serializable {
+                 List<Slot> slots, long budgetLeftMs, ExchangeHub.Address exchange) implements Serializable {
 
         static Start of(MultiLayerNetwork net, SyncStrategy<?> strategy, List<RunSchedule.Slot> slots,
-                        long budgetLeftMs) {
+                        long budgetLeftMs, ExchangeHub.Address exchange) {
             return new Start(FlatVector.of(net.params()), FlatVector.of(updaterView(net)), net.getIterationCount(),
                     net.getEpochCount(), FlatVector.of(strategy.driverState()),
-                    slots.stream().map(s -> new Slot(s.round(), s.epoch(), s.inEpoch())).toList(), budgetLeftMs);
+                    slots.stream().map(s -> new Slot(s.round(), s.epoch(), s.inEpoch())).toList(), budgetLeftMs,
+                    exchange);
         }
 
         /** The driver's network as a task's own copy. */
@@ -100,7 +99,7 @@ final class BarrierRounds {
 
     /**
      * One round as a task saw it: the summed figures of all replicas, and partition 0's times (state
-     * is taking the round's state from its copy, exchange the allGather, combine the sum and apply).
+     * is taking the round's state from its copy, exchange sending and receiving through the hub, combine the sum and apply).
      */
     record Round(int round, int epoch, double lossSum, long examples, long computeMsMax, long computeMsSum,
                  int tasks, long bytesSent, long stateMs, long exchangeMs, long combineMs, long roundMs)
@@ -129,7 +128,9 @@ final class BarrierRounds {
                     + "cluster has " + taskSlots + " task slots; allowed: engine.workers <= " + taskSlots
                     + ", or rounds-per-job = 1");
         }
-        Start start = Start.of(net, strategy, slots, budgetLeftMs);
+        String host = jsc.getConf().get("spark.driver.host", "localhost");
+        ExchangeHub hub = ExchangeHub.open(shards.count(), jsc.getConf().get("spark.driver.bindAddress", host), host);
+        Start start = Start.of(net, strategy, slots, budgetLeftMs, hub.address());
         jsc.setJobDescription("dptrain rounds " + slots.get(0).round() + "-" + slots.get(slots.size() - 1).round()
                 + " (epoch " + slots.get(0).epoch() + ", one barrier job)");
         long t0 = System.nanoTime();
@@ -140,6 +141,7 @@ final class BarrierRounds {
                     ANY).toJavaRDD().collect();
         } finally {
             broadcast.destroy();
+            hub.close();
         }
         long jobMs = (System.nanoTime() - t0) / 1_000_000;
         End end = (End) results.get(0);
@@ -192,6 +194,22 @@ final class BarrierRounds {
             MultiLayerNetwork driver = job.network(config);
             strategy.restoreDriverState(job.strategyState() == null ? null
                     : job.strategyState().toArrayFor(driver.params(), "the outer momentum"));
+            List<Round> rounds;
+            try (ExchangeHub.Connection exchange = new ExchangeHub.Connection(job.exchange(),
+                    barrier.stageAttemptNumber(), partition, barrier.numPartitions())) {
+                rounds = rounds(job, partition, replica, strategy, driver, exchange);
+            }
+            if (partition != 0) {
+                return JavaConverters.asScalaIterator(List.<Object>of().iterator());
+            }
+            End end = new End(FlatVector.of(driver.params()), FlatVector.of(updaterView(driver)),
+                    driver.getIterationCount(), driver.getEpochCount(), FlatVector.of(strategy.driverState()), rounds);
+            return JavaConverters.asScalaIterator(List.<Object>of(end).iterator());
+        }
+
+        /** The job's rounds on this task: work, exchange, sum in partition order, apply to the driver's copy. */
+        private List<Round> rounds(Start job, int partition, Replica replica, SyncStrategy<P> strategy,
+                                   MultiLayerNetwork driver, ExchangeHub.Connection exchange) {
             SerializerInstance serializer = SparkEnv.get().closureSerializer().newInstance();
             List<Round> rounds = new ArrayList<>();
             long spentMs = 0;
@@ -208,12 +226,17 @@ final class BarrierRounds {
                 long t2 = System.nanoTime();
                 own.withComputeMs(ms(t2 - t1));
                 boolean last = partition == 0 && job.budgetLeftMs() > 0 && spentMs + ms(t2 - t0) >= job.budgetLeftMs();
-                String[] all = barrier.allGather(encode(serializer, new Message<>(own, last)));
+                List<byte[]> all = exchange.exchange(bytes(serializer.serialize(new Message<>(own, last), ANY)));
                 long t3 = System.nanoTime();
                 RoundSum<P> sum = RoundSum.empty();
-                boolean stop = false;
-                for (String message : all) { // in partition order: every task sums in the same order
-                    Message<P> m = decode(serializer, message);
+                boolean stop = last;
+                for (int p = 0; p < all.size(); p++) { // in partition order: every task sums in the same order
+                    if (p == partition) {
+                        sum.merge(own); // what its frame holds, without decoding it
+                        continue;
+                    }
+                    @SuppressWarnings("unchecked")
+                    Message<P> m = (Message<P>) serializer.deserialize(ByteBuffer.wrap(all.get(p)), ANY);
                     sum.merge(m.sum());
                     stop |= m.last();
                 }
@@ -229,30 +252,13 @@ final class BarrierRounds {
                     break;
                 }
             }
-            if (partition != 0) {
-                return JavaConverters.asScalaIterator(List.<Object>of().iterator());
-            }
-            End end = new End(FlatVector.of(driver.params()), FlatVector.of(updaterView(driver)),
-                    driver.getIterationCount(), driver.getEpochCount(), FlatVector.of(strategy.driverState()), rounds);
-            return JavaConverters.asScalaIterator(List.<Object>of(end).iterator());
+            return rounds;
         }
 
-        /**
-         * allGather carries strings. ISO-8859-1 maps each byte to one char and back exactly, and Java keeps
-         * such a string one byte per char: in local mode (no RPC serialization) that is two plain copies,
-         * where Base64 would transform every byte twice.
-         */
-        private static String encode(SerializerInstance serializer, Object message) {
-            ByteBuffer bytes = serializer.serialize(message, ANY);
-            byte[] array = new byte[bytes.remaining()];
-            bytes.get(array);
-            return new String(array, StandardCharsets.ISO_8859_1);
-        }
-
-        @SuppressWarnings("unchecked")
-        private static <P extends Payload<P>> Message<P> decode(SerializerInstance serializer, String message) {
-            return (Message<P>) serializer.deserialize(ByteBuffer.wrap(message.getBytes(StandardCharsets.ISO_8859_1)),
-                    ANY);
+        private static byte[] bytes(ByteBuffer buffer) {
+            byte[] array = new byte[buffer.remaining()];
+            buffer.get(array);
+            return array;
         }
 
         private static long ms(long nanos) {

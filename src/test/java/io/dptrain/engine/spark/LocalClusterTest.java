@@ -39,6 +39,25 @@ class LocalClusterTest {
         assertThat(cluster.model().params()).isEqualTo(local);
     }
 
+    /**
+     * engine.rounds-per-job on executor JVMs: the barrier job's tasks reach the driver's exchange hub over
+     * TCP and decode each other's contributions with the executors' class loader. Same parameters as a job
+     * per round in local mode.
+     */
+    @Test
+    void barrierRoundsOnExecutorsGiveTheSameParametersAsAJobPerRoundInLocalMode() {
+        List<String> settings = List.of("model.preset=lenet", "model.lenet.conv1-filters=4",
+                "model.lenet.conv2-filters=8", "model.lenet.dense=32", "train.batch-size=16", "train.epochs=2",
+                "engine.mode=gradient-averaging", "engine.workers=2", "data.train-limit=320");
+        INDArray local = train("local[2]", ConfigLoader.load(null, settings)).model().params();
+        List<String> barrier = new java.util.ArrayList<>(settings);
+        barrier.add("engine.rounds-per-job=4");
+        TrainingResult cluster = train("local-cluster[2,1,1024]", ConfigLoader.load(null, barrier));
+
+        assertThat(cluster.rounds()).hasSize(20); // 10 batches per shard, 2 epochs
+        assertThat(cluster.model().params()).isEqualTo(local);
+    }
+
     private static TrainingResult train(String master, DptrainConfig config) {
         File tmp = new File(System.getProperty("java.io.tmpdir"));
         SparkSession spark = SparkSession.builder().master(master).appName("dptrain-cluster-test")
