@@ -51,8 +51,13 @@ class CheckpointResumeTest extends LocalSparkTest {
     @TempDir
     Path tmp;
 
-    /** {@code mode} may name an outer optimizer after a '+' (parameter-averaging+nesterov: η 0.7, μ 0.9). */
+    /**
+     * {@code mode} may name an outer optimizer after a '+' (parameter-averaging+nesterov: η 0.7, μ 0.9) and
+     * engine.rounds-per-job after an '@' (gradient-averaging@5: barrier jobs of up to 5 rounds).
+     */
     private static DptrainConfig config(String mode, String checkpointDir, String... more) {
+        String roundsPerJob = mode.contains("@") ? mode.substring(mode.indexOf('@') + 1) : "1";
+        mode = mode.contains("@") ? mode.substring(0, mode.indexOf('@')) : mode;
         String outer = mode.contains("+") ? mode.substring(mode.indexOf('+') + 1) : "none";
         mode = mode.contains("+") ? mode.substring(0, mode.indexOf('+')) : mode;
         List<String> settings = new ArrayList<>(List.of("engine.outer.optimizer=" + outer,
@@ -61,7 +66,7 @@ class CheckpointResumeTest extends LocalSparkTest {
                 "train.updater=adam", "train.learning-rate=0.01", "train.batch-size=8", "train.epochs=2",
                 "engine.mode=" + mode, "engine.workers=2", "engine.local-steps=2", "data.train-limit=" + ROWS,
                 "model.data-type=double", "checkpoint.dir=" + checkpointDir, "checkpoint.every-rounds=3",
-                "checkpoint.keep=2"));
+                "checkpoint.keep=2", "engine.rounds-per-job=" + roundsPerJob));
         settings.addAll(List.of(more));
         return ConfigLoader.load(null, settings);
     }
@@ -107,7 +112,10 @@ class CheckpointResumeTest extends LocalSparkTest {
             "parameter-averaging, 7, 6, ckpt-00000020.bin ckpt-00000018.bin",
             "parameter-averaging, 11, 10, ckpt-00000020.bin ckpt-00000018.bin",
             "parameter-averaging+nesterov, 7, 6, ckpt-00000020.bin ckpt-00000018.bin",
-            "parameter-averaging+momentum, 11, 10, ckpt-00000020.bin ckpt-00000018.bin"})
+            "parameter-averaging+momentum, 11, 10, ckpt-00000020.bin ckpt-00000018.bin",
+            // barrier jobs end at checkpoint rounds, so a checkpoint holds its round's network
+            "gradient-averaging@5, 7, 6, ckpt-00000040.bin ckpt-00000039.bin",
+            "parameter-averaging+nesterov@4, 11, 10, ckpt-00000020.bin ckpt-00000018.bin"})
     void resumedRunEndsWithTheParametersOfAnUninterruptedOne(String mode, int stop, int resumedAfter,
                                                              String keptAtTheEnd) {
         DptrainConfig config = config(mode, tmp.resolve("ckpt").toString());
