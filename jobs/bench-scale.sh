@@ -15,7 +15,7 @@
 #      strong scaling, loopback and 10 Gb/s links), a table and a chart (efficiency-vs-n.png).
 # Last line: SUMMARY fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E prepare_driver_mb=M spill_ratio=R
 # (prepare_driver_mb and spill_ratio come from jobs/bench-prepare.sh and jobs/bench-spill.sh when they exist, else na.)
-#   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (not yet run at 200 rounds; at 20 it took ~35 min a preset)
+#   jobs/bench-scale.sh          all of it; report into docs/bench/scale/ (at 200 rounds a preset took 37 min on a 2-core VM)
 #   jobs/bench-scale.sh --quick  lenet only, both modes, float32; no standalone run; into runs/bench-scale/quick/
 #   --rounds N                   rounds per communication-only run (default 200; the real runs take 1.5 N)
 #   --preset P                   only preset P (lenet, vgg-mini or lstm; repeatable), into
