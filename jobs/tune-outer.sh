@@ -13,7 +13,7 @@
 #   jobs/tune-outer.sh --rows N --epochs E  train on N rows (after the 10000 held out), E epochs
 #   jobs/tune-outer.sh --k "5 20 50"        the local steps to try (k = 50 needs --rows 50000 for rounds enough)
 #   jobs/tune-outer.sh --help
-# Runs and logs go to runs/tune-outer/; the table (markdown) to runs/tune-outer/report.md and stdout.
+# Runs and logs go to runs/tune-outer/; the table (markdown) to runs/tune-outer/report.md and stdout (jobs/tune.sh runs them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -46,41 +46,12 @@ settings=(
   "momentum engine.outer.optimizer=momentum engine.outer.learning-rate=1.0 engine.outer.momentum=0.5"
 )
 
-echo "tune-outer: machine: $(machine); $conf, $validation validation rows, $rows training rows, $epochs epochs"
-prepare_fashion_mnist
-mkdir -p "$out"
-
-table="| k | outer step | settings |"
-rule="|---|---|---|"
-for e in $(seq 1 "$epochs"); do
-  table+=" validation acc, epoch $e |"
-  rule+="---|"
-done
-table+=$'\n'"$rule"
+# One tune.sh variant per (k, setting); tune.sh runs them on the held-out rows and prints the table.
+variants=()
 for k in $ks; do
   for setting in "${settings[@]}"; do
     read -r name overrides <<< "$setting"
-    run=k$k-$name
-    sets=()
-    for o in $overrides; do sets+=(--set "$o"); done
-    echo "tune-outer: training $run (log: $out/$run.log; load average $(load_average))"
-    jobs/dptrain train --conf "$conf" --set "output.dir=$out/$run" --set 'spark.master=local[2]' \
-      --set engine.mode=parameter-averaging --set engine.workers=2 --set "engine.local-steps=$k" \
-      --set "data.validation-rows=$validation" --set "data.train-limit=$rows" --set "train.epochs=$epochs" \
-      --set train.learning-rate-decay=1.0 \
-      --set train.progress-every=0 "${sets[@]}" > "$out/$run.log" 2>&1 \
-      || { echo "tune-outer: $run failed; see $out/$run.log" >&2; exit 1; }
-    # EpochEvaluation's lines: 'epoch N: validation accuracy 0.1234 (evaluated in ...)'.
-    accuracies=$(sed -n 's/.*epoch [0-9]*: validation accuracy \([0-9.]*\).*/\1/p' "$out/$run.log" | tr '\n' ' ')
-    row="| $k | $name | ${overrides//engine.outer./} |"
-    for a in $accuracies; do row+=" $a |"; done
-    table+=$'\n'"$row"
+    variants+=(--variant "k$k-$name engine.mode=parameter-averaging engine.workers=2 engine.local-steps=$k train.learning-rate-decay=1.0 $overrides")
   done
 done
-{
-  echo "Outer-step tuning on $validation validation rows held out of the training table (data.validation-rows;"
-  echo "the test table is not looked at), LeNet, 2 workers x batch 64, $rows training rows, $epochs epochs."
-  echo "Machine: $(machine). Command: jobs/tune-outer.sh --rows $rows --epochs $epochs --k \"$ks\""
-  echo
-  echo "$table"
-} | tee "$out/report.md"
+exec jobs/tune.sh --conf "$conf" --out "$out" --validation "$validation" --rows "$rows" --epochs "$epochs" "${variants[@]}"

@@ -25,7 +25,7 @@ rows=0
 epochs=
 out=runs/tune
 variants=()
-command_line="jobs/tune.sh $*"
+command_line="jobs/tune.sh$(printf " %q" "$@")"
 while [ $# -gt 0 ]; do
   case "$1" in
     --conf) [ $# -ge 2 ] && [ -f "$2" ] || usage_error "--conf needs an existing file, got '${2:-}'"; conf=$2; shift 2 ;;
