@@ -11,7 +11,6 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.serializer.SerializerInstance;
-import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import scala.collection.JavaConverters;
@@ -29,8 +28,8 @@ import java.util.List;
  * job (a job per round costs tens of milliseconds of scheduling however small its tasks: what made a
  * gradient-averaging round a quarter overhead). The job is a barrier stage, one task per shard, all
  * running at once. Every round each task computes its replica's contribution as the one-job-per-round
- * engine does, sends it to all others (through the driver's {@link ExchangeHub}), sums all contributions in partition order and applies the sum to its own copy of the driver's
- * network with the strategy's own {@link SyncStrategy#apply}. The copies start equal and receive the same
+ * engine does, sends it to all others (through the driver's {@link ExchangeHub}), sums all contributions
+ * in partition order and applies the sum to its own copy of the driver's network with the strategy's own {@link SyncStrategy#apply}. The copies start equal and receive the same
  * sums in the same order, so they stay equal, and equal to what the driver would have computed: with two
  * workers the parameters are bit-identical to the one-job-per-round engine's (BarrierRoundsTest). At the
  * job's end partition 0 returns its copy's state and every round's figures; the driver loads them.
@@ -52,54 +51,45 @@ final class BarrierRounds {
     }
 
     /**
-     * The driver's state a job starts from (everything {@link SyncStrategy#apply} reads and writes), and
-     * its rounds; {@code budgetLeftMs} is the time budget left (0: none).
+     * Everything {@link SyncStrategy#apply} reads and writes on the driver: the network's parameters, updater
+     * state and counters, and the strategy's own state (the outer momentum). A job starts from the driver's;
+     * partition 0 returns its copy's after the job's last round.
      */
-    record Start(FlatVector params, FlatVector updaterState, int iteration, int epochCount, FlatVector strategyState,
-                 List<Slot> slots, long budgetLeftMs, ExchangeHub.Address exchange) implements Serializable {
+    record DriverState(FlatVector params, FlatVector updaterState, int iteration, int epochCount,
+                       FlatVector strategyState) implements Serializable {
 
-        static Start of(MultiLayerNetwork net, SyncStrategy<?> strategy, List<RunSchedule.Slot> slots,
-                        long budgetLeftMs, ExchangeHub.Address exchange) {
-            return new Start(FlatVector.of(net.params()), FlatVector.of(updaterView(net)), net.getIterationCount(),
-                    net.getEpochCount(), FlatVector.of(strategy.driverState()),
-                    slots.stream().map(s -> new Slot(s.round(), s.epoch(), s.inEpoch())).toList(), budgetLeftMs,
-                    exchange);
+        static DriverState of(MultiLayerNetwork net, SyncStrategy<?> strategy) {
+            return new DriverState(FlatVector.of(net.params()), FlatVector.of(Replica.updaterState(net)),
+                    net.getIterationCount(), net.getEpochCount(), FlatVector.of(strategy.driverState()));
         }
 
-        /** The driver's network as a task's own copy. */
-        MultiLayerNetwork network(DptrainConfig config) {
-            MultiLayerNetwork net = Networks.create(config);
-            End.load(net, params, updaterState, iteration, epochCount);
-            return net;
-        }
-    }
-
-    /** Partition 0's copy of the driver's state after the job's last round, and every round's figures. */
-    record End(FlatVector params, FlatVector updaterState, int iteration, int epochCount, FlatVector strategyState,
-               List<Round> rounds) implements Serializable {
-
-        /** Makes the driver's network and strategy what the tasks' copies are. */
-        void restore(MultiLayerNetwork net, SyncStrategy<?> strategy) {
-            load(net, params, updaterState, iteration, epochCount);
-            strategy.restoreDriverState(strategyState == null ? null
-                    : strategyState.toArrayFor(net.params(), "the outer momentum"));
-        }
-
-        static void load(MultiLayerNetwork net, FlatVector params, FlatVector updaterState, int iteration,
-                         int epochCount) {
+        /** Makes {@code net} and {@code strategy} hold this state. */
+        void loadInto(MultiLayerNetwork net, SyncStrategy<?> strategy) {
             net.params().assign(params.toArrayFor(net.params(), "the driver's parameters"));
-            INDArray updater = updaterView(net);
+            INDArray updater = Replica.updaterState(net);
             if (updaterState != null && updater != null) {
                 updater.assign(updaterState.toArrayFor(updater, "the driver's updater state"));
             }
             net.setIterationCount(iteration);
             net.setEpochCount(epochCount);
+            strategy.restoreDriverState(strategyState == null ? null
+                    : strategyState.toArrayFor(net.params(), "the outer momentum"));
         }
     }
 
+    /** What a job starts from, its rounds, the time budget left ({@code budgetLeftMs}, 0: none), the relay. */
+    record Start(DriverState driver, List<Slot> slots, long budgetLeftMs, ExchangeHub.Address exchange)
+            implements Serializable {
+    }
+
+    /** Partition 0's copy of the driver's state after the job's last round, and every round's figures. */
+    record End(DriverState driver, List<Round> rounds) implements Serializable {
+    }
+
     /**
-     * One round as a task saw it: the summed figures of all replicas, and partition 0's times (state
-     * is taking the round's state from its copy, exchange sending and receiving through the hub, combine the sum and apply).
+     * One round as a task saw it: the summed figures of all replicas, and partition 0's times (state is
+     * taking the round's state from its copy, exchange sending and receiving through the hub, combine the sum
+     * and apply).
      */
     record Round(int round, int epoch, double lossSum, long examples, long computeMsMax, long computeMsSum,
                  int tasks, long bytesSent, long stateMs, long exchangeMs, long combineMs, long roundMs)
@@ -130,7 +120,9 @@ final class BarrierRounds {
         }
         String host = jsc.getConf().get("spark.driver.host", "localhost");
         ExchangeHub hub = ExchangeHub.open(shards.count(), jsc.getConf().get("spark.driver.bindAddress", host), host);
-        Start start = Start.of(net, strategy, slots, budgetLeftMs, hub.address());
+        Start start = new Start(DriverState.of(net, strategy),
+                slots.stream().map(s -> new Slot(s.round(), s.epoch(), s.inEpoch())).toList(), budgetLeftMs,
+                hub.address());
         jsc.setJobDescription("dptrain rounds " + slots.get(0).round() + "-" + slots.get(slots.size() - 1).round()
                 + " (epoch " + slots.get(0).epoch() + ", one barrier job)");
         long t0 = System.nanoTime();
@@ -143,9 +135,9 @@ final class BarrierRounds {
             broadcast.destroy();
             hub.close();
         }
-        long jobMs = (System.nanoTime() - t0) / 1_000_000;
+        long jobMs = ms(System.nanoTime() - t0);
         End end = (End) results.get(0);
-        end.restore(net, strategy);
+        end.driver().loadInto(net, strategy);
         long inRounds = end.rounds().stream().mapToLong(Round::roundMs).sum();
         List<RoundMetrics> metrics = new ArrayList<>();
         for (Round r : end.rounds()) {
@@ -155,14 +147,13 @@ final class BarrierRounds {
             metrics.add(new RoundMetrics(r.round(), r.epoch(), r.examples() == 0 ? 0 : r.lossSum() / r.examples(),
                     r.examples(), r.computeMsMax(), r.tasks() == 0 ? 0 : (double) r.computeMsSum() / r.tasks(),
                     r.stateMs(), Math.max(0, roundMs - r.computeMsMax() - r.stateMs() - r.combineMs()),
-                    r.combineMs(), first ? start.params().bytes() : 0, r.bytesSent(), roundMs));
+                    r.combineMs(), first ? start.driver().params().bytes() : 0, r.bytesSent(), roundMs));
         }
         return metrics;
     }
 
-    private static INDArray updaterView(MultiLayerNetwork net) {
-        Updater updater = net.getUpdater(true);
-        return updater == null ? null : updater.getStateViewArray();
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /** A task of the barrier job: its replica's rounds, exchanging contributions with the other tasks. */
@@ -191,9 +182,8 @@ final class BarrierRounds {
             // broadcast one is the driver's instance, shared by all tasks.
             @SuppressWarnings("unchecked")
             SyncStrategy<P> strategy = (SyncStrategy<P>) SyncStrategy.of(config);
-            MultiLayerNetwork driver = job.network(config);
-            strategy.restoreDriverState(job.strategyState() == null ? null
-                    : job.strategyState().toArrayFor(driver.params(), "the outer momentum"));
+            MultiLayerNetwork driver = Networks.create(config);
+            job.driver().loadInto(driver, strategy);
             List<Round> rounds;
             try (ExchangeHub.Connection exchange = new ExchangeHub.Connection(job.exchange(),
                     barrier.stageAttemptNumber(), partition, barrier.numPartitions())) {
@@ -202,8 +192,7 @@ final class BarrierRounds {
             if (partition != 0) {
                 return JavaConverters.asScalaIterator(List.<Object>of().iterator());
             }
-            End end = new End(FlatVector.of(driver.params()), FlatVector.of(updaterView(driver)),
-                    driver.getIterationCount(), driver.getEpochCount(), FlatVector.of(strategy.driverState()), rounds);
+            End end = new End(DriverState.of(driver, strategy), rounds);
             return JavaConverters.asScalaIterator(List.<Object>of(end).iterator());
         }
 
@@ -259,10 +248,6 @@ final class BarrierRounds {
             byte[] array = new byte[buffer.remaining()];
             buffer.get(array);
             return array;
-        }
-
-        private static long ms(long nanos) {
-            return nanos / 1_000_000;
         }
     }
 }

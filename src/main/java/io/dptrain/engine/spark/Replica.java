@@ -121,6 +121,11 @@ final class Replica {
 
     /** The updater's flat state view (null for updaters without state, e.g. plain SGD). */
     INDArray updaterState() {
+        return updaterState(net);
+    }
+
+    /** {@code net}'s updater state view, or null (the driver's copies in barrier jobs use it too). */
+    static INDArray updaterState(MultiLayerNetwork net) {
         Updater updater = net.getUpdater(true);
         return updater == null ? null : updater.getStateViewArray();
     }
