@@ -109,11 +109,9 @@ final class Replica {
 
     /** Loads the round's parameters (and updater state when sent) and DL4J's counters. */
     void load(ModelState state, int epoch) {
-        INDArray params = net.params();
-        params.assign(state.params().toArrayFor(params, "the broadcast parameters"));
+        state.params().copyInto(net.params(), "the broadcast parameters");
         if (state.updaterState() != null) {
-            INDArray updater = updaterState();
-            updater.assign(state.updaterState().toArrayFor(updater, "the broadcast updater state"));
+            state.updaterState().copyInto(updaterState(), "the broadcast updater state");
         }
         net.setIterationCount(state.iteration());
         net.setEpochCount(epoch - 1);

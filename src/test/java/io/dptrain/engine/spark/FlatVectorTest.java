@@ -110,4 +110,43 @@ class FlatVectorTest {
 
         assertThat(target.toDoubleVector()).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
     }
+
+    /**
+     * copyInto: a whole array is written in bulk, a view writes only its own elements (nd4j's way), floats into
+     * a double network convert, and another length is refused with nothing written.
+     */
+    @Test
+    void copyIntoWritesWholeArraysViewsAndOtherPrecisionsExactly() {
+        float[] values = new float[1000];
+        Random random = new Random(3);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextFloat() - 0.5f;
+        }
+        FlatVector vector = FlatVector.of(Nd4j.createFromArray(values));
+
+        INDArray whole = Nd4j.zeros(DataType.FLOAT, 1, 1000);
+        vector.copyInto(whole, "the broadcast parameters");
+        assertThat(whole.toFloatVector()).containsExactly(values);
+        assertThat(FlatVector.of(whole).toArray().toFloatVector()).containsExactly(values);
+
+        INDArray all = Nd4j.zeros(DataType.FLOAT, 1, 1200);
+        INDArray view = all.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(100, 1100));
+        vector.copyInto(view, "the broadcast parameters");
+        assertThat(view.toFloatVector()).containsExactly(values);
+        assertThat(all.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, 100)).sumNumber().doubleValue())
+                .isZero();
+        assertThat(all.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(1100, 1200)).sumNumber().doubleValue())
+                .isZero();
+
+        INDArray doubles = Nd4j.zeros(DataType.DOUBLE, 1000);
+        vector.copyInto(doubles, "the broadcast parameters");
+        for (int i = 0; i < values.length; i++) {
+            assertThat(doubles.getDouble(i)).isEqualTo((double) values[i]);
+        }
+
+        INDArray shorter = Nd4j.zeros(DataType.FLOAT, 999);
+        assertThatThrownBy(() -> vector.copyInto(shorter, "the summed updater state"))
+                .hasMessageContaining("the summed updater state (1000 values)");
+        assertThat(shorter.sumNumber().doubleValue()).isZero();
+    }
 }
