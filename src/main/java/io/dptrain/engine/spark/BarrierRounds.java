@@ -7,10 +7,8 @@ import io.dptrain.engine.Shard;
 import io.dptrain.engine.Shards;
 import io.dptrain.model.Networks;
 import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.serializer.SerializerInstance;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import scala.collection.JavaConverters;
@@ -19,7 +17,6 @@ import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction2;
 
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,16 +25,18 @@ import java.util.List;
  * job (a job per round costs tens of milliseconds of scheduling however small its tasks: what made a
  * gradient-averaging round a quarter overhead). The job is a barrier stage, one task per shard, all
  * running at once. Every round each task computes its replica's contribution as the one-job-per-round
- * engine does, sends it to all others (through the driver's {@link ExchangeHub}), sums all contributions
- * in partition order and applies the sum to its own copy of the driver's network with the strategy's own {@link SyncStrategy#apply}. The copies start equal and receive the same
+ * engine does, exchanges it with all others ({@link TaskExchange}: in memory when all tasks share a JVM,
+ * else through the driver's {@link ExchangeHub}), gets the sum of all contributions in partition order and
+ * applies it to its own copy of the driver's network with the strategy's own {@link SyncStrategy#apply}.
+ * The copies start equal and receive the same
  * sums in the same order, so they stay equal, and equal to what the driver would have computed: with two
  * workers the parameters are bit-identical to the one-job-per-round engine's (BarrierRoundsTest). At the
  * job's end partition 0 returns its copy's state and every round's figures; the driver loads them.
  *
  * <p>The price: all workers must hold a task slot at once (Spark refuses the stage otherwise), shards must
  * stay in memory (spilled shards are read by a job per round), every task applies the sum (the driver did
- * it once), and the driver relays N contributions to N tasks (N² payloads per round, fine for a few
- * workers, not for many). The driver sees progress, checkpoints and the time budget after each job; jobs
+ * it once), and across JVMs the driver relays N contributions to N tasks (N² payloads per round, fine for
+ * a few workers, not for many). The driver sees progress, checkpoints and the time budget after each job; jobs
  * end at epoch ends and checkpoint rounds, and partition 0 ends one early when the time budget is spent.
  */
 final class BarrierRounds {
@@ -65,10 +64,10 @@ final class BarrierRounds {
 
         /** Makes {@code net} and {@code strategy} hold this state. */
         void loadInto(MultiLayerNetwork net, SyncStrategy<?> strategy) {
-            net.params().assign(params.toArrayFor(net.params(), "the driver's parameters"));
+            params.copyInto(net.params(), "the driver's parameters");
             INDArray updater = Replica.updaterState(net);
             if (updaterState != null && updater != null) {
-                updater.assign(updaterState.toArrayFor(updater, "the driver's updater state"));
+                updaterState.copyInto(updater, "the driver's updater state");
             }
             net.setIterationCount(iteration);
             net.setEpochCount(epochCount);
@@ -88,8 +87,8 @@ final class BarrierRounds {
 
     /**
      * One round as a task saw it: the summed figures of all replicas, and partition 0's times (state is
-     * taking the round's state from its copy, exchange sending and receiving through the hub, combine the sum
-     * and apply).
+     * taking the round's state from its copy, exchange giving its contribution and getting the sum of all,
+     * combine applying the sum).
      */
     record Round(int round, int epoch, double lossSum, long examples, long computeMsMax, long computeMsSum,
                  int tasks, long bytesSent, long stateMs, long exchangeMs, long combineMs, long roundMs)
@@ -185,8 +184,7 @@ final class BarrierRounds {
             MultiLayerNetwork driver = Networks.create(config);
             job.driver().loadInto(driver, strategy);
             List<Round> rounds;
-            try (ExchangeHub.Connection exchange = new ExchangeHub.Connection(job.exchange(),
-                    barrier.stageAttemptNumber(), partition, barrier.numPartitions())) {
+            try (TaskExchange<P> exchange = TaskExchange.open(job.exchange(), barrier, partition)) {
                 rounds = rounds(job, partition, replica, strategy, driver, exchange);
             }
             if (partition != 0) {
@@ -196,10 +194,9 @@ final class BarrierRounds {
             return JavaConverters.asScalaIterator(List.<Object>of(end).iterator());
         }
 
-        /** The job's rounds on this task: work, exchange, sum in partition order, apply to the driver's copy. */
+        /** The job's rounds on this task: work, exchange (the sum of all tasks' work comes back), apply it. */
         private List<Round> rounds(Start job, int partition, Replica replica, SyncStrategy<P> strategy,
-                                   MultiLayerNetwork driver, ExchangeHub.Connection exchange) {
-            SerializerInstance serializer = SparkEnv.get().closureSerializer().newInstance();
+                                   MultiLayerNetwork driver, TaskExchange<P> exchange) {
             List<Round> rounds = new ArrayList<>();
             long spentMs = 0;
             for (Slot slot : job.slots()) {
@@ -215,20 +212,9 @@ final class BarrierRounds {
                 long t2 = System.nanoTime();
                 own.withComputeMs(ms(t2 - t1));
                 boolean last = partition == 0 && job.budgetLeftMs() > 0 && spentMs + ms(t2 - t0) >= job.budgetLeftMs();
-                List<byte[]> all = exchange.exchange(bytes(serializer.serialize(new Message<>(own, last), ANY)));
+                Message<P> all = exchange.exchange(new Message<>(own, last));
                 long t3 = System.nanoTime();
-                RoundSum<P> sum = RoundSum.empty();
-                boolean stop = last;
-                for (int p = 0; p < all.size(); p++) { // in partition order: every task sums in the same order
-                    if (p == partition) {
-                        sum.merge(own); // what its frame holds, without decoding it
-                        continue;
-                    }
-                    @SuppressWarnings("unchecked")
-                    Message<P> m = (Message<P>) serializer.deserialize(ByteBuffer.wrap(all.get(p)), ANY);
-                    sum.merge(m.sum());
-                    stop |= m.last();
-                }
+                RoundSum<P> sum = all.sum();
                 // As the driver does: the updater's per-epoch schedule reads the epoch counter.
                 driver.setEpochCount(slot.epoch() - 1);
                 strategy.apply(driver, sum);
@@ -237,17 +223,11 @@ final class BarrierRounds {
                         sum.computeMsSum, sum.tasks, sum.bytesSent, ms(t1 - t0), ms(t3 - t2), ms(t4 - t3),
                         ms(t4 - t0)));
                 spentMs += ms(t4 - t0);
-                if (stop) {
+                if (all.last()) {
                     break;
                 }
             }
             return rounds;
-        }
-
-        private static byte[] bytes(ByteBuffer buffer) {
-            byte[] array = new byte[buffer.remaining()];
-            buffer.get(array);
-            return array;
         }
     }
 }
