@@ -7,21 +7,24 @@
 #   pa-k20-nesterov    k = 20 with the outer step (DiLoCo-like: eta 0.7, mu 0.9)
 #   ga                 gradient averaging
 #   ga-float16         gradient averaging sending float16 gradients (engine.exchange)
-#   pa-k5-barrier      pa-k5 with 50 rounds a Spark job (engine.rounds-per-job: a barrier job whose tasks
-#                      exchange contributions each round), not a job per round
-#   ga-barrier         ga with 50 rounds a Spark job
+#   pa-k5-barrier      pa-k5 with a Spark job per epoch (engine.rounds-per-job = 1000, and jobs end at epoch
+#                      ends: a barrier job whose tasks exchange contributions each round), not a job per round
+#   ga-barrier         ga with a Spark job per epoch
+#   pa-k20-nesterov-barrier  pa-k20-nesterov (the shipped setting) with a Spark job per epoch
 # All but single-process use 2 workers of batch 64. single-process runs first; its training time (the
 # sum of its round times, evaluations excluded) is every other variant's train.time-budget-seconds, with
 # epochs enough never to end before it. Then `dptrain convergence-report`: per variant test accuracy after
 # each epoch and at the budget, time to 0.90, steady ex/s, bytes per round, overhead, a chart, and a last
 # line 'SUMMARY tta90_vs_single=R budget_gain_pts=P acc_gap_pts=P k20_gap_pts=P fp16_bytes_ratio=R ...'.
 #   jobs/bench-convergence.sh          all 60000 rows; report into docs/bench/convergence/   (single-process's 5
-#                                      epochs, then 7 variants as long: ~8x that)
+#                                      epochs, then 8 variants as long: ~9x that)
 #   jobs/bench-convergence.sh --quick  6000 rows, single-process 2 epochs; into runs/bench-convergence/full-quick/
 #   jobs/bench-convergence.sh --vgg    conf/fashion-mnist-vgg.conf (its epochs) single-process at batch 128,
 #                                      then distributed on 2 workers as the file configures it, without a
 #                                      budget; report into docs/bench/vgg/ (with --quick: 6000 rows, 2
 #                                      epochs, into runs/bench-convergence/vgg-quick/)
+#   --single-epochs N                  single-process trains N epochs instead (with --vgg: the distributed
+#                                      run still trains the file's; for a net too slow to train twice in full)
 #   jobs/bench-convergence.sh --help
 # Runs and logs (VARIANT.log) go to runs/bench-convergence/{full,full-quick,vgg,vgg-quick}/; the report is
 # report.md and accuracy-vs-time.png. Run nothing else on the machine meanwhile: it measures time.
@@ -34,12 +37,14 @@ bench_name=bench-convergence
 
 quick=false
 vgg=false
+single_epochs_option=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
     --vgg) vgg=true; shift ;;
+    --single-epochs) require_count "$@"; single_epochs_option=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    *) unknown_argument "$1" "--quick, --vgg, --help" ;;
+    *) unknown_argument "$1" "--quick, --vgg, --single-epochs N, --help" ;;
   esac
 done
 
@@ -54,6 +59,7 @@ if $quick; then
   # A slice: 6000 rows and 2 reference epochs cannot reach 0.90; the report still compares the curves.
   name=$name-quick
   single_epochs=2
+  file_epochs=2
   data_opts=(--set data.train-limit=6000)
   out=runs/bench-convergence/$name
   report=$out
@@ -63,6 +69,8 @@ else
   else
     single_epochs=5
   fi
+  file_epochs=$single_epochs
+  single_epochs=${single_epochs_option:-$single_epochs}
   data_opts=()
   out=runs/bench-convergence/$name
   report=docs/bench/$($vgg && echo vgg || echo convergence)
@@ -82,8 +90,9 @@ else
     "pa-k20-nesterov $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
     "ga $ga"
     "ga-float16 $ga engine.exchange=float16"
-    "pa-k5-barrier $pa engine.local-steps=5 engine.outer.optimizer=none engine.rounds-per-job=50"
-    "ga-barrier $ga engine.rounds-per-job=50"
+    "pa-k5-barrier $pa engine.local-steps=5 engine.outer.optimizer=none engine.rounds-per-job=1000"
+    "ga-barrier $ga engine.rounds-per-job=1000"
+    "pa-k20-nesterov-barrier $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9 engine.rounds-per-job=1000"
   )
 fi
 
@@ -104,7 +113,7 @@ train single-process --set engine.mode=single-process --set train.batch-size=128
 runs=("$out/single-process")
 if $vgg; then
   # Same epochs, no budget: the VGG question is accuracy per epoch and speed, not a race.
-  run_opts=(--set "train.epochs=$single_epochs")
+  run_opts=(--set "train.epochs=$file_epochs")
 else
   budget=$(jobs/dptrain convergence-report --print-budget "$out/single-process")
   echo "bench-convergence: budget: $budget s of training (single-process, $single_epochs epochs)"

@@ -107,12 +107,11 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
             prepare(net);
         }
         INDArray gradients = net.getFlattenedGradients();
-        INDArray total = sum.payload.vector.toArrayFor(gradients, "the summed gradient");
-        INDArray flat = total.reshape(total.length()); // a view: total is a fresh contiguous array
+        sum.payload.vector.copyInto(gradients, "the summed gradient");
         for (long[] range : runningStatRanges) {
-            flat.get(NDArrayIndex.interval(range[0], range[1])).divi(sum.contributors);
+            // The flattened gradients are a row [1, n]; interval views write through to it.
+            gradients.get(NDArrayIndex.point(0), NDArrayIndex.interval(range[0], range[1])).divi(sum.contributors);
         }
-        gradients.assign(total);
         // What StochasticGradientDescent.optimize does after computing a gradient: clipping,
         // regularization and the updater (dividing by the minibatch size), then params -= update.
         net.getUpdater(true).update(net, driverGradient, net.getIterationCount(), net.getEpochCount(),

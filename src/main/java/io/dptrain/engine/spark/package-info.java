@@ -16,9 +16,10 @@
  * round-r minibatches (Shards.roundBlocks), and the replica keeps the network, not the shard.
  *
  * <p>With {@code dptrain.engine.rounds-per-job} > 1, {@link io.dptrain.engine.spark.BarrierRounds} runs a block
- * of rounds in one barrier job instead: the tasks exchange their RoundSums through the driver's
- * {@link io.dptrain.engine.spark.ExchangeHub} each round and apply the sum to their own copies of the driver's
- * network; the driver loads partition 0's copy at the job's end.
+ * of rounds in one barrier job instead: each round the tasks exchange their RoundSums
+ * ({@link io.dptrain.engine.spark.TaskExchange}: in memory when all tasks share a JVM, else through the driver's
+ * {@link io.dptrain.engine.spark.ExchangeHub}) and apply the sum to their own copies of the driver's network;
+ * the driver loads partition 0's copy at the job's end.
  *
  * Which side runs what: {@link io.dptrain.engine.spark.SparkTrainer} and
  * {@link io.dptrain.engine.Shards} run on the driver; {@link io.dptrain.engine.spark.RoundTask},
