@@ -20,7 +20,8 @@
 #                                      epochs, then 8 variants as long: ~9x that)
 #   jobs/bench-convergence.sh --quick  6000 rows, single-process 2 epochs; into runs/bench-convergence/full-quick/
 #   jobs/bench-convergence.sh --vgg    conf/fashion-mnist-vgg.conf (its epochs) single-process at batch 128,
-#                                      then distributed on 2 workers as the file configures it, without a
+#                                      then distributed on 2 workers as the file configures it (a Spark job
+#                                      per epoch: engine.rounds-per-job = 1000), without a
 #                                      budget; report into docs/bench/vgg/ (with --quick: 6000 rows, 2
 #                                      epochs, into runs/bench-convergence/vgg-quick/)
 #   --single-epochs N                  single-process trains N epochs instead (with --vgg: the distributed
@@ -80,7 +81,8 @@ budget_epochs=100
 
 # name, then the --set overrides of each variant after single-process (which always runs first).
 if $vgg; then
-  variants=("distributed engine.workers=2")
+  # One barrier job per epoch (engine.rounds-per-job): the fewest Spark jobs; the model is the same.
+  variants=("distributed engine.workers=2 engine.rounds-per-job=1000")
 else
   pa="engine.mode=parameter-averaging engine.workers=2"
   ga="engine.mode=gradient-averaging engine.workers=2"
