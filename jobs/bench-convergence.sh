@@ -59,42 +59,44 @@ fi
 if $quick; then
   # A slice: 6000 rows and 2 reference epochs cannot reach 0.90; the report still compares the curves.
   name=$name-quick
-  single_epochs=2
   file_epochs=2
   data_opts=(--set data.train-limit=6000)
   out=runs/bench-convergence/$name
   report=$out
 else
   if $vgg; then
-    single_epochs=$(jobs/dptrain config get --conf "$conf" train.epochs)
+    file_epochs=$(jobs/dptrain config get --conf "$conf" train.epochs)
   else
-    single_epochs=5
+    file_epochs=5
   fi
-  file_epochs=$single_epochs
-  single_epochs=${single_epochs_option:-$single_epochs}
   data_opts=()
   out=runs/bench-convergence/$name
   report=docs/bench/$($vgg && echo vgg || echo convergence)
 fi
+# file_epochs: what the --vgg distributed run trains, and single-process's default.
+single_epochs=${single_epochs_option:-$file_epochs}
 # Far more epochs than fit in the budget: the budget, not the epoch count, ends those runs.
 budget_epochs=100
 
+# One barrier job per epoch (jobs end at epoch ends): the fewest Spark jobs; the model is the same.
+job_per_epoch=engine.rounds-per-job=1000
 # name, then the --set overrides of each variant after single-process (which always runs first).
 if $vgg; then
-  # One barrier job per epoch (engine.rounds-per-job): the fewest Spark jobs; the model is the same.
-  variants=("distributed engine.workers=2 engine.rounds-per-job=1000")
+  variants=("distributed engine.workers=2 $job_per_epoch")
 else
   pa="engine.mode=parameter-averaging engine.workers=2"
   ga="engine.mode=gradient-averaging engine.workers=2"
+  pa_k5="$pa engine.local-steps=5 engine.outer.optimizer=none"
+  pa_k20_nesterov="$pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
   variants=(
-    "pa-k5 $pa engine.local-steps=5 engine.outer.optimizer=none"
+    "pa-k5 $pa_k5"
     "pa-k5-nesterov $pa engine.local-steps=5 engine.outer.optimizer=nesterov engine.outer.learning-rate=1.0 engine.outer.momentum=0.5"
-    "pa-k20-nesterov $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9"
+    "pa-k20-nesterov $pa_k20_nesterov"
     "ga $ga"
     "ga-float16 $ga engine.exchange=float16"
-    "pa-k5-barrier $pa engine.local-steps=5 engine.outer.optimizer=none engine.rounds-per-job=1000"
-    "ga-barrier $ga engine.rounds-per-job=1000"
-    "pa-k20-nesterov-barrier $pa engine.local-steps=20 engine.outer.optimizer=nesterov engine.outer.learning-rate=0.7 engine.outer.momentum=0.9 engine.rounds-per-job=1000"
+    "pa-k5-barrier $pa_k5 $job_per_epoch"
+    "ga-barrier $ga $job_per_epoch"
+    "pa-k20-nesterov-barrier $pa_k20_nesterov $job_per_epoch"
   )
 fi
 
