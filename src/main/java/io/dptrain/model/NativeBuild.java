@@ -26,16 +26,67 @@ public final class NativeBuild {
     private static final String LIBRARY = "org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64" + ONEDNN
             + "/libnd4jcpu.so";
 
+    private static volatile boolean loaded;
+
     private NativeBuild() {
+    }
+
+    /**
+     * Loads nd4j's natives, once per JVM, on a thread of their own that ends right after, so that no thread
+     * that computes is the one that loaded them. Measured on the -onednn build (NativeBuildTest): DL4J's oneDNN
+     * convolutions round differently (last bits) on the thread that loaded the natives than on every other
+     * thread, which all agree. An executor runs its tasks on a pool of threads, so a run whose replica
+     * computed on the loading thread in one round and on another pool thread in the next (a busy thread, a
+     * replica rebuilt after an executor loss) did not repeat itself bit for bit. Call it before the current
+     * thread first uses nd4j; after its first call in a JVM it does nothing.
+     */
+    public static void load() {
+        if (loaded) {
+            return;
+        }
+        synchronized (NativeBuild.class) {
+            if (loaded) {
+                return;
+            }
+            Throwable[] failure = new Throwable[1];
+            Thread loader = new Thread(() -> {
+                try {
+                    org.nd4j.linalg.factory.Nd4j.create(new float[]{0f}).addi(1f); // loads and runs libnd4j
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            }, "dptrain-nd4j-loader");
+            loader.setDaemon(true);
+            loader.start();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    loader.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the natives must be loaded before this thread goes on
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException("nd4j's native libraries did not load (build "
+                        + System.getProperty(EXTENSION_PROPERTY, "plain") + "): " + failure[0], failure[0]);
+            }
+            loaded = true;
+        }
     }
 
     /**
      * Chooses the build for {@code config}, unless a build was chosen already: the oneDNN build for the
      * convolutional presets (lenet, vgg-mini) with {@code dptrain.model.onednn-helpers} on, when it is on the
-     * classpath; the plain build otherwise. Call it before anything in the JVM uses nd4j.
+     * classpath; the plain build otherwise. Call it before anything in the JVM uses nd4j; it then loads the
+     * natives ({@link #load}).
      */
     public static synchronized void select(DptrainConfig config) {
         if (System.getProperty(EXTENSION_PROPERTY) != null) {
+            load();
             return;
         }
         Preset preset = config.model().preset();
@@ -46,6 +97,7 @@ public final class NativeBuild {
                     LIBRARY);
         }
         System.setProperty(EXTENSION_PROPERTY, wanted && available ? ONEDNN : "");
+        load();
     }
 
     /**

@@ -148,11 +148,13 @@ public final class Networks {
 
     /** An initialized network with the given parameter data type (DOUBLE for gradient checks). */
     public static MultiLayerNetwork create(DptrainConfig config, DataType dataType) {
+        NativeBuild.load(); // before this thread builds anything with nd4j
         return create(config, configuration(config, dataType));
     }
 
     /** An initialized network of {@code configuration} (one of this class's), with the run's layer helpers. */
     public static MultiLayerNetwork create(DptrainConfig config, MultiLayerConfiguration configuration) {
+        NativeBuild.load();
         MultiLayerNetwork net = new MultiLayerNetwork(configuration);
         net.init();
         if (config.model().onednnHelpers()) {

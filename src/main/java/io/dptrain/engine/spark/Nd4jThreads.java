@@ -1,5 +1,6 @@
 package io.dptrain.engine.spark;
 
+import io.dptrain.model.NativeBuild;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,6 +51,7 @@ public final class Nd4jThreads {
         if (task == null) {
             return;
         }
+        NativeBuild.load(); // not on a task thread: see there
         int cpus = task.cpus();
         SparkEnv env = SparkEnv.get();
         if (env == null || !DRIVER_EXECUTOR_ID.equals(env.executorId())) {
