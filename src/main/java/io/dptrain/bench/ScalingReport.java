@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -48,11 +49,15 @@ public final class ScalingReport {
     static final int[] PREDICTED_N = {1, 2, 4, 8, 16, 32, 64, 128, 256};
     /** Strong scaling keeps the global minibatch of this many replicas at the measured per-replica batch. */
     static final int STRONG_SCALING_REPLICAS = 64;
+    /** The efficiency the issue asks of the VGG-style net at 64 executors; the report says what would reach it. */
+    static final double TARGET_EFFICIENCY = 0.8;
+    /** How far {@link #knobFor} looks: up to this many times the measured k or minibatch. */
+    static final int MAX_KNOB_MULTIPLE = 64;
 
     /** A run folder read for this report: its settings and the medians of its later half of rounds. */
     record Run(Path dir, String preset, EngineMode mode, String exchange, int workers, String master,
-               boolean communicationOnly, int depth, double roundMs, double computeMsMean,
-               double computeMsMax, double broadcastBytes, double sentBytesPerReplica) {
+               boolean communicationOnly, int depth, int localSteps, int batchSize, double roundMs,
+               double computeMsMean, double computeMsMax, double broadcastBytes, double sentBytesPerReplica) {
 
         static Run of(RunFolder folder) {
             DptrainConfig c = folder.provenance().config();
@@ -68,7 +73,7 @@ public final class ScalingReport {
             int workers = folder.provenance().workers();
             return new Run(folder.dir(), c.model().preset().configName(), c.engine().mode(),
                     c.engine().exchange().configName(), workers, run.master(), c.engine().communicationOnly(),
-                    c.engine().aggregationDepth(),
+                    c.engine().aggregationDepth(), c.engine().localSteps(), c.train().batchSize(),
                     BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::roundMs).toArray()),
                     BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::computeMsMean).toArray()),
                     BenchmarkReport.median(steady.stream().mapToDouble(RoundMetrics::computeMsMax).toArray()),
@@ -78,6 +83,18 @@ public final class ScalingReport {
 
         String shape() {
             return preset + " " + mode.configName() + " " + exchange;
+        }
+
+        /**
+         * The setting a round's compute grows with: parameter averaging's local steps k (k minibatches a round),
+         * gradient averaging's per-replica minibatch (one a round).
+         */
+        String computeKnob() {
+            return mode == EngineMode.PARAMETER_AVERAGING ? "k" : "batch";
+        }
+
+        int computeKnobValue() {
+            return mode == EngineMode.PARAMETER_AVERAGING ? localSteps : batchSize;
         }
 
         /** local[N]: the replicas are threads of the driver's JVM, so nothing crosses a process boundary. */
@@ -123,7 +140,8 @@ public final class ScalingReport {
     }
 
     /** A prediction: round time and efficiency C / T at N for one shape, scaling rule and network. */
-    record Prediction(String shape, Scaling scaling, Network network, int workers, double computeMs, double roundMs) {
+    record Prediction(String shape, Scaling scaling, Network network, int workers, double computeMs,
+                      double communicationMs, double roundMs) {
         double efficiency() {
             return computeMs / roundMs;
         }
@@ -285,19 +303,30 @@ public final class ScalingReport {
     }
 
     private Prediction predict(Run compute, Run bytes, Scaling scaling, Network network, int n) {
+        // At the real run's aggregation depth: the settings the user trains with.
+        return predict(compute, bytes, scaling, network, n, 1, compute.depth());
+    }
+
+    /**
+     * {@code computeMultiple}: the round's compute that many times the measured run's (k or the per-replica
+     * minibatch that many times larger; the spread of independent steps grows with its square root).
+     */
+    private Prediction predict(Run compute, Run bytes, Scaling scaling, Network network, int n, double computeMultiple,
+                               int depth) {
         // Weak: each replica computes its measured minibatch. Strong: the global minibatch of 64 replicas
         // is split over n, and compute is taken as proportional to the examples (optimistic for small batches).
         double c = scaling == Scaling.WEAK ? compute.computeMsMean()
                 : compute.computeMsMean() * STRONG_SCALING_REPLICAS / (double) n;
-        double sigma = compute.computeDeviation() * (scaling == Scaling.WEAK ? 1 : c / compute.computeMsMean());
-        // At the real run's aggregation depth: the settings the user trains with.
-        double comm = model().clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth());
+        double sigma = compute.computeDeviation() * (scaling == Scaling.WEAK ? 1 : c / compute.computeMsMean())
+                * Math.sqrt(computeMultiple);
+        c *= computeMultiple;
+        double comm = model().clusterMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), depth);
         if (network == Network.TEN_GBIT) {
-            comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), compute.depth(),
+            comm += CostModel.transferMs(n, bytes.broadcastBytes(), bytes.sentBytesPerReplica(), depth,
                     TEN_GBIT_BYTES_PER_SECOND);
         }
         double t = c + sigma * CostModel.expectedMaxOfNormals(n) + comm;
-        return new Prediction(bytes.shape(), scaling, network, n, c, t);
+        return new Prediction(bytes.shape(), scaling, network, n, c, comm, t);
     }
 
     /** Per preset and mode, the real run at N = 2 whose compute the predictions use (float32 first). */
@@ -331,6 +360,92 @@ public final class ScalingReport {
         String shape = preset + " " + mode.configName() + " float32";
         return predictions().stream().filter(p -> p.shape().equals(shape) && p.scaling() == Scaling.WEAK
                 && p.network() == Network.TEN_GBIT && p.workers() == n).mapToDouble(Prediction::efficiency).findFirst();
+    }
+
+    /**
+     * Predicted efficiency at N (weak scaling, 10 Gb/s) of a preset and mode with another exchange, depth or
+     * compute knob (k for parameter averaging, the per-replica minibatch for gradient averaging) than measured;
+     * empty without a real run of the preset and mode or communication-only runs of the exchange.
+     */
+    OptionalDouble efficiency(String preset, EngineMode mode, int n, String exchange, int depth, int knobValue) {
+        Run compute = realReferences().get(preset + " " + mode.configName());
+        Run bytes = compute == null ? null : bytesPerExchange(compute).get(exchange);
+        if (bytes == null) {
+            return OptionalDouble.empty();
+        }
+        Prediction p = predict(compute, bytes, Scaling.WEAK, Network.TEN_GBIT, n,
+                knobValue / (double) compute.computeKnobValue(), depth);
+        // A fit whose byte terms its runs cannot tell apart may extrapolate below zero: no prediction then.
+        return p.communicationMs() < 0 ? OptionalDouble.empty() : OptionalDouble.of(p.efficiency());
+    }
+
+    /**
+     * The smallest compute knob value (k, or the per-replica minibatch), from the measured one up to
+     * {@value #MAX_KNOB_MULTIPLE} times it, at which a preset and mode (float32, its depth) is predicted at least
+     * {@code target} efficient at N; empty if none is.
+     */
+    OptionalInt knobFor(String preset, EngineMode mode, int n, double target) {
+        Run compute = realReferences().get(preset + " " + mode.configName());
+        if (compute == null) {
+            return OptionalInt.empty();
+        }
+        int measured = compute.computeKnobValue();
+        for (int v = measured; v <= MAX_KNOB_MULTIPLE * measured; v++) {
+            OptionalDouble e = efficiency(preset, mode, n, "float32", compute.depth(), v);
+            if (e.isEmpty()) {
+                return OptionalInt.empty();
+            }
+            if (e.getAsDouble() >= target) {
+                return OptionalInt.of(v);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /** The table of what would lift each preset and mode to {@value #TARGET_EFFICIENCY} at 64 executors. */
+    private String remedies() {
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%n## What would make a round %.1f efficient "
+                + "at 64 executors%n%nWeak scaling, 10 Gb/s, per preset and mode: the measured setting in float32, "
+                + "then one change at a time: float16 payloads, another treeAggregate depth (the best of 1-4), and a "
+                + "larger compute knob (parameter averaging: k local steps a round; gradient averaging: the "
+                + "per-replica minibatch), which scales a round's compute and leaves its bytes alone. What more local "
+                + "steps or a larger minibatch do to accuracy per epoch is not in this model (see "
+                + "jobs/tune-outer.sh). na: no prediction, because the fit puts the communication below zero there "
+                + "(runs of one preset only cannot tell its byte terms apart).%n%n", TARGET_EFFICIENCY));
+        md.append("| preset, mode | measured | float32 | float16 | best depth | knob x2 | knob x4 | knob x8 "
+                + "| smallest knob for ").append(TARGET_EFFICIENCY).append(" |\n|---|---|---|---|---|---|---|---|---|\n");
+        int n = 64;
+        for (Run r : realReferences().values()) {
+            String preset = r.preset();
+            EngineMode mode = r.mode();
+            int v = r.computeKnobValue();
+            int bestDepth = r.depth();
+            double best = efficiency(preset, mode, n, "float32", bestDepth, v).orElse(Double.NaN);
+            for (int d = 1; d <= 4; d++) {
+                double e = efficiency(preset, mode, n, "float32", d, v).orElse(Double.NaN);
+                if (e > best || Double.isNaN(best)) {
+                    best = e;
+                    bestDepth = d;
+                }
+            }
+            String knob = r.computeKnob();
+            OptionalInt needed = knobFor(preset, mode, n, TARGET_EFFICIENCY);
+            md.append(String.format(Locale.ROOT, "| %s %s | %s = %d, depth %d | %s | %s | %s (depth %d) | %s | %s | %s "
+                            + "| %s |%n", preset, mode.configName(), knob, v, r.depth(),
+                    BenchmarkReport.fixed(efficiency(preset, mode, n, "float32", r.depth(), v)),
+                    BenchmarkReport.fixed(efficiency(preset, mode, n, "float16", r.depth(), v)),
+                    Double.isNaN(best) ? "na" : String.format(Locale.ROOT, "%.3f", best), bestDepth,
+                    knobCell(knob, 2 * v, efficiency(preset, mode, n, "float32", r.depth(), 2 * v)),
+                    knobCell(knob, 4 * v, efficiency(preset, mode, n, "float32", r.depth(), 4 * v)),
+                    knobCell(knob, 8 * v, efficiency(preset, mode, n, "float32", r.depth(), 8 * v)),
+                    needed.isPresent() ? knob + " = " + needed.getAsInt()
+                            : "none up to " + knob + " = " + MAX_KNOB_MULTIPLE * v));
+        }
+        return md.toString();
+    }
+
+    private static String knobCell(String knob, int value, OptionalDouble efficiency) {
+        return knob + " = " + value + ": " + BenchmarkReport.fixed(efficiency);
     }
 
     /** The last line: {@code SCALING fit_err_n2=F fit_err_comm_n8=F eff64_vgg_pa=E eff64_lenet_ga=E}. */
@@ -403,6 +518,7 @@ public final class ScalingReport {
             ps.forEach(p -> md.append(String.format(Locale.ROOT, " %.2f |", p.efficiency())));
             md.append('\n');
         });
+        md.append(remedies());
         md.append("\nAssumptions, and where the model stops holding: compute per replica is the one measured on this "
                 + "machine (a cluster's cores differ); replicas' compute times are normal and independent (a "
                 + "straggling machine or GC pause is not); the driver's per-task and merge costs are this machine's "

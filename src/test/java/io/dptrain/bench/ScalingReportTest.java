@@ -116,6 +116,25 @@ class ScalingReportTest {
     }
 
     @Test
+    void findsTheSmallestComputeKnobThatReachesTheTargetEfficiency() throws IOException {
+        ScalingReport report = ScalingReport.read(runs(), 2);
+        EngineMode ga = EngineMode.GRADIENT_AVERAGING;
+        // any efficiency reaches 0: the measured minibatch, which predicts what the plain prediction does
+        int measured = report.knobFor("lenet", ga, 64, 0.0).orElseThrow();
+        double asMeasured = report.efficiency("lenet", ga, 64).orElseThrow();
+        assertThat(report.efficiency("lenet", ga, 64, "float32", 2, measured).orElseThrow())
+                .isCloseTo(asMeasured, within(1e-12));
+        assertThat(asMeasured).as("the synthetic lenet round at 64 executors").isLessThan(0.8);
+
+        int needed = report.knobFor("lenet", ga, 64, 0.8).orElseThrow();
+        assertThat(report.efficiency("lenet", ga, 64, "float32", 2, needed).orElseThrow()).isGreaterThanOrEqualTo(0.8);
+        assertThat(report.efficiency("lenet", ga, 64, "float32", 2, needed - 1).orElseThrow()).isLessThan(0.8);
+        assertThat(report.efficiency("lenet", ga, 64, "float32", 2, 2 * measured).orElseThrow())
+                .as("more compute a round, same bytes").isGreaterThan(asMeasured);
+        assertThat(report.knobFor("lstm", ga, 64, 0.8)).as("no lstm runs").isEmpty();
+    }
+
+    @Test
     void writesTheReportTheChartAndTheScalingLine() throws IOException {
         ScalingReport report = ScalingReport.read(runs(), 2);
         Path out = tmp.resolve("report");
@@ -126,7 +145,9 @@ class ScalingReportTest {
         String last = text.strip().lines().reduce((a, b) -> b).orElseThrow();
         assertThat(last).matches("SCALING fit_err_n2=\\d\\.\\d{3} fit_err_comm_n8=\\d\\.\\d{3} "
                 + "eff64_vgg_pa=\\d\\.\\d{3} eff64_lenet_ga=\\d\\.\\d{3}");
-        assertThat(text).contains("| lenet gradient-averaging float16 | weak | 10 Gb/s |");
+        assertThat(text).contains("| lenet gradient-averaging float16 | weak | 10 Gb/s |")
+                .contains("## What would make a round 0.8 efficient at 64 executors")
+                .containsPattern("\\| lenet gradient-averaging \\| batch = \\d+, depth 2 \\|");
         assertThat(Files.size(out.resolve(ScalingReport.CHART_FILE))).isGreaterThan(5_000);
     }
 
