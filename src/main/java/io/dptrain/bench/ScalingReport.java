@@ -369,7 +369,12 @@ public final class ScalingReport {
      */
     OptionalDouble efficiency(String preset, EngineMode mode, int n, String exchange, int depth, int knobValue) {
         Run compute = realReferences().get(preset + " " + mode.configName());
-        Run bytes = compute == null ? null : bytesPerExchange(compute).get(exchange);
+        return compute == null ? OptionalDouble.empty() : efficiency(compute, n, exchange, depth, knobValue);
+    }
+
+    /** {@link #efficiency(String, EngineMode, int, String, int, int)} for the real run {@code compute}. */
+    private OptionalDouble efficiency(Run compute, int n, String exchange, int depth, int knobValue) {
+        Run bytes = bytesPerExchange(compute).get(exchange);
         if (bytes == null) {
             return OptionalDouble.empty();
         }
@@ -386,12 +391,13 @@ public final class ScalingReport {
      */
     OptionalInt knobFor(String preset, EngineMode mode, int n, double target) {
         Run compute = realReferences().get(preset + " " + mode.configName());
-        if (compute == null) {
-            return OptionalInt.empty();
-        }
+        return compute == null ? OptionalInt.empty() : knobFor(compute, n, target);
+    }
+
+    private OptionalInt knobFor(Run compute, int n, double target) {
         int measured = compute.computeKnobValue();
         for (int v = measured; v <= MAX_KNOB_MULTIPLE * measured; v++) {
-            OptionalDouble e = efficiency(preset, mode, n, "float32", compute.depth(), v);
+            OptionalDouble e = efficiency(compute, n, "float32", compute.depth(), v);
             if (e.isEmpty()) {
                 return OptionalInt.empty();
             }
@@ -416,28 +422,26 @@ public final class ScalingReport {
                 + "| smallest knob for ").append(TARGET_EFFICIENCY).append(" |\n|---|---|---|---|---|---|---|---|---|\n");
         int n = 64;
         for (Run r : realReferences().values()) {
-            String preset = r.preset();
-            EngineMode mode = r.mode();
             int v = r.computeKnobValue();
+            OptionalDouble asMeasured = efficiency(r, n, "float32", r.depth(), v);
             int bestDepth = r.depth();
-            double best = efficiency(preset, mode, n, "float32", bestDepth, v).orElse(Double.NaN);
+            double best = asMeasured.orElse(Double.NaN);
             for (int d = 1; d <= 4; d++) {
-                double e = efficiency(preset, mode, n, "float32", d, v).orElse(Double.NaN);
+                double e = efficiency(r, n, "float32", d, v).orElse(Double.NaN);
                 if (e > best || Double.isNaN(best)) {
                     best = e;
                     bestDepth = d;
                 }
             }
             String knob = r.computeKnob();
-            OptionalInt needed = knobFor(preset, mode, n, TARGET_EFFICIENCY);
+            OptionalInt needed = knobFor(r, n, TARGET_EFFICIENCY);
             md.append(String.format(Locale.ROOT, "| %s %s | %s = %d, depth %d | %s | %s | %s (depth %d) | %s | %s | %s "
-                            + "| %s |%n", preset, mode.configName(), knob, v, r.depth(),
-                    BenchmarkReport.fixed(efficiency(preset, mode, n, "float32", r.depth(), v)),
-                    BenchmarkReport.fixed(efficiency(preset, mode, n, "float16", r.depth(), v)),
+                            + "| %s |%n", r.preset(), r.mode().configName(), knob, v, r.depth(),
+                    BenchmarkReport.fixed(asMeasured), BenchmarkReport.fixed(efficiency(r, n, "float16", r.depth(), v)),
                     Double.isNaN(best) ? "na" : String.format(Locale.ROOT, "%.3f", best), bestDepth,
-                    knobCell(knob, 2 * v, efficiency(preset, mode, n, "float32", r.depth(), 2 * v)),
-                    knobCell(knob, 4 * v, efficiency(preset, mode, n, "float32", r.depth(), 4 * v)),
-                    knobCell(knob, 8 * v, efficiency(preset, mode, n, "float32", r.depth(), 8 * v)),
+                    knobCell(knob, 2 * v, efficiency(r, n, "float32", r.depth(), 2 * v)),
+                    knobCell(knob, 4 * v, efficiency(r, n, "float32", r.depth(), 4 * v)),
+                    knobCell(knob, 8 * v, efficiency(r, n, "float32", r.depth(), 8 * v)),
                     needed.isPresent() ? knob + " = " + needed.getAsInt()
                             : "none up to " + knob + " = " + MAX_KNOB_MULTIPLE * v));
         }
