@@ -68,7 +68,7 @@ public final class TrainingData {
     public static Dataset<Row> read(SparkSession spark, String path) {
         try {
             return spark.read().parquet(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's AnalysisException (a missing path) is checked in Java's eyes, thrown unchecked
             if (spark.sparkContext().isStopped()) {
                 throw new IllegalStateException("Spark stopped the application before it could read " + path
                         + "; see Spark's log. 'All masters are unresponsive' there means the cluster did not accept"

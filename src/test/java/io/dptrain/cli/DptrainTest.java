@@ -94,6 +94,18 @@ class DptrainTest extends LocalSparkTest {
         assertThat(ImageTable.collect(test).labels()).containsExactlyInAnyOrder(Fixtures.test().labels());
     }
 
+    @Test
+    void describePrintsTheRowsAndShapeOfATable() {
+        CommandOutcome described = dptrain("describe", trainTable, "--master", "local[2]");
+
+        assertThat(described.code()).as(described.toString()).isZero();
+        assertThat(described.out().lines()).containsExactly("rows=600", "kind=image", "height=28", "width=28",
+                "channels=1", "classes=10");
+        CommandOutcome missing = dptrain("describe", shared.resolve("no-such-table").toString());
+        assertThat(missing.code()).as(missing.toString()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read a prepared table at " + shared.resolve("no-such-table"));
+    }
+
     private static Path csv(Path dir, String... rows) throws IOException {
         StringBuilder s = new StringBuilder("label");
         for (int i = 1; i <= 16; i++) {

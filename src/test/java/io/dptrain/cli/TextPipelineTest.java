@@ -40,6 +40,12 @@ class TextPipelineTest extends LocalSparkTest {
                 + " --headers From,Content-Type,X-Mailer,User-Agent --max-length 16 --vocabulary-size 300"
                 + " --min-count 1 --test-fraction 0.25 --seed 42\n");
 
+        CommandOutcome described = dptrain("describe", prefix + "-test.parquet");
+        assertThat(described.code()).as(described.err()).isZero();
+        assertThat(described.out().lines()).containsExactly("rows=11", "kind=text", "max-length=16",
+                "vocabulary-size=" + (Files.readAllLines(Path.of(prefix + "-vocabulary.txt")).size() - 1), // its header
+                "classes=2");
+
         String run = tmp.resolve("run").toString();
         String[] train = {"train", "--set", "data.train=" + prefix + "-train.parquet",
             "--set", "data.test=" + prefix + "-test.parquet", "--set", "data.vocabulary=" + prefix + "-vocabulary.txt",
