@@ -34,10 +34,6 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
                            List<EpochEvaluation.Point> epochs, List<RoundMetrics> rounds, long trainMillis) {
 
     public BenchmarkRun {
-        if (epochs.isEmpty()) {
-            throw new IllegalArgumentException("run folder " + dir + ": " + RunOutput.PROVENANCE
-                    + " has no per-epoch test accuracy (epochs is empty)");
-        }
         if (rounds.isEmpty()) {
             throw new IllegalArgumentException("run folder " + dir + ": " + RunOutput.METRICS + " has no rounds");
         }
@@ -70,6 +66,10 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
         Provenance p = folder.provenance();
         // runs from before provenance recorded the master Spark really used have the configuration's
         String master = p.sparkMaster() != null ? p.sparkMaster() : p.config().spark().master();
+        // Communication-only runs train nothing, so their epochs are not evaluated (TrainJob); every other run's are.
+        if (p.epochs().isEmpty() && !p.config().engine().communicationOnly()) {
+            throw noEpochs(folder.dir());
+        }
         return new BenchmarkRun(folder.dir(), p.config().engine().mode(), p.config().engine().workers(), master,
                 p.trainRows(), p.epochs(), folder.rounds(), p.trainMillis());
     }
@@ -120,6 +120,9 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
 
     /** Training time of the first epoch whose test accuracy is at least {@code target}, or of the last epoch. */
     public TimeToTarget timeToTarget(double target) {
+        if (epochs.isEmpty()) {
+            throw noEpochs(dir);
+        }
         for (EpochEvaluation.Point p : epochs) {
             if (p.accuracy() >= target) {
                 return new TimeToTarget(target, p.epoch(), p.trainMillis(), true, epochs.size());
@@ -136,5 +139,10 @@ public record BenchmarkRun(Path dir, EngineMode mode, int workers, String master
 
     public int lastEpoch() {
         return epochs.stream().mapToInt(EpochEvaluation.Point::epoch).max().orElse(0);
+    }
+
+    private static IllegalArgumentException noEpochs(Path dir) {
+        return new IllegalArgumentException("run folder " + dir + ": " + RunOutput.PROVENANCE
+                + " has no per-epoch test accuracy (epochs is empty)");
     }
 }

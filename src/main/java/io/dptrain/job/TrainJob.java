@@ -96,8 +96,12 @@ public final class TrainJob {
         Trainer trainer = (from == null ? Trainers.create(spark, config)
                 : new SparkTrainer(spark, config).resumeFrom(from, store.path(from.round()).toString()))
                 .addListener(new DivergenceCheck())
-                .addListener(new ConsoleProgress(config.train().progressEvery()))
-                .addListener(epochs);
+                .addListener(new ConsoleProgress(config.train().progressEvery()));
+        if (!config.engine().communicationOnly()) {
+            // Communication-only rounds train nothing: an evaluation per epoch would measure the initial network
+            // again and again (benchmarks run small tables for many epochs); the final one still runs.
+            trainer.addListener(epochs);
+        }
         // Last: a round the divergence check rejects is never saved.
         CheckpointListener.forRun(config, spark.sparkContext().hadoopConfiguration(),
                 from == null ? List.of() : from.rounds(), trainer).ifPresent(trainer::addListener);

@@ -223,6 +223,23 @@ class BenchmarkReportTest {
     }
 
     @Test
+    void aTrainingRunWithoutEpochAccuracyIsAnErrorACommunicationOnlyRunIsNot() throws IOException {
+        List<RoundMetrics> rounds = List.of(new RoundMetrics(1, 1, 0.5, 128, 10, 10, 1, 1, 1, 100, 200, 15));
+        List<String> settings = List.of("engine.mode=gradient-averaging", "engine.workers=2");
+        Path trained = RunFolders.write(tmp.resolve("trained"), settings, "local[2]", 128, List.of(), 15, rounds);
+        List<String> idleSettings = new ArrayList<>(settings);
+        idleSettings.add("engine.communication-only=true");
+        Path idle = RunFolders.write(tmp.resolve("idle"), idleSettings, "local[2]", 128, List.of(), 15, rounds);
+
+        assertThatThrownBy(() -> BenchmarkRun.read(trained)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(trained.toString()).hasMessageContaining("no per-epoch test accuracy");
+        BenchmarkRun communication = BenchmarkRun.read(idle);
+        assertThat(communication.rounds()).hasSize(1);
+        assertThatThrownBy(() -> communication.timeToTarget(0.9)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no per-epoch test accuracy");
+    }
+
+    @Test
     void anUnknownModeIsAnErrorNamingTheFolderAndTheMode() throws IOException {
         Path odd = run("odd", "parameter-averaging", 2, 6000, List.of(at(1, 0.5, 100)), List.of(), 3,
                 Round.compute(64, 10));

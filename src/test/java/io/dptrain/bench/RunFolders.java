@@ -25,7 +25,8 @@ final class RunFolders {
     /**
      * @param settings    config overrides ({@code key=value}) over the defaults
      * @param sparkMaster the master the run really used
-     * @param epochs      test accuracy after each epoch; the last one is the test report's accuracy
+     * @param epochs      test accuracy after each epoch; the last one is the test report's accuracy (0.5 when
+     *                    there is none, as for a communication-only run)
      */
     static Path write(Path dir, List<String> settings, String sparkMaster, long trainRows,
                       List<EpochEvaluation.Point> epochs, long trainMillis, List<RoundMetrics> rounds)
@@ -33,7 +34,8 @@ final class RunFolders {
         Files.createDirectories(dir);
         DptrainConfig config = ConfigLoader.load(null, settings);
         // 10,000 test rows with the last epoch's accuracy over two classes
-        long correct = Math.round(epochs.get(epochs.size() - 1).accuracy() * 10_000);
+        double accuracy = epochs.isEmpty() ? 0.5 : epochs.get(epochs.size() - 1).accuracy();
+        long correct = Math.round(accuracy * 10_000);
         EvaluationReport test = EvaluationReport.of(new long[][]{{correct, 0}, {10_000 - correct, 0}});
         Provenance provenance = new Provenance("2026-01-02T10:00:00Z", config, sparkMaster,
                 config.engine().workers(), config.data().train(), trainRows, config.data().test(), 10_000,
