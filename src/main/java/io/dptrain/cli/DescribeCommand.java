@@ -33,12 +33,11 @@ final class DescribeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SparkSession spark = SparkSessions.get("dptrain describe", master);
-        Dataset<Row> rows = TrainingData.read(spark, table);
-        lines(rows).forEach(System.out::println);
+        lines(TrainingData.read(spark, table)).forEach(System.out::println);
         return 0;
     }
 
-    /** The table's key=value lines; the row count is Parquet's (from the files' footers). */
+    /** The table's key=value lines: Spark's row count, then the shape its metadata records. */
     static List<String> lines(Dataset<Row> table) {
         List<String> lines = new ArrayList<>();
         lines.add("rows=" + table.count());

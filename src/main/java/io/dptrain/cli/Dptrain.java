@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "dptrain", mixinStandardHelpOptions = true, versionProvider = Dptrain.Version.class,
         description = "Data-parallel deep learning on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                ConfigCommand.class, DescribeCommand.class, NotebookCommand.class, BenchReportCommand.class, BenchEvaluateCommand.class,
-                BenchGenerateIdxCommand.class, TextBenchReportCommand.class, ClusterBenchReportCommand.class,
+                ConfigCommand.class, DescribeCommand.class, NotebookCommand.class, BenchReportCommand.class,
+                BenchEvaluateCommand.class, BenchGenerateIdxCommand.class, TextBenchReportCommand.class, ClusterBenchReportCommand.class,
                 ConvergenceReportCommand.class, ScalingReportCommand.class, SpillBenchReportCommand.class,
                 BenchStepCommand.class})
 public final class Dptrain implements Runnable {
