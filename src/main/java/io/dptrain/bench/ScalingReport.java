@@ -216,11 +216,6 @@ public final class ScalingReport {
         return m;
     }
 
-    /** Relative error of the model's round time on a communication-only run. */
-    double fitError(Run r) {
-        return Math.abs(predictedRoundMs(r) - r.roundMs()) / r.roundMs();
-    }
-
     /** Relative error of the model on the part of a communication-only run it is fitted to (the round minus the replicas' work). */
     double nonComputeError(Run r) {
         double predicted = modelFor(r).measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(),
@@ -239,8 +234,7 @@ public final class ScalingReport {
         if (fitted.isEmpty()) {
             return OptionalDouble.empty();
         }
-        double predicted = predictedRoundMs(r, fitted.get());
-        return OptionalDouble.of(Math.abs(predicted - r.roundMs()) / r.roundMs());
+        return OptionalDouble.of(roundError(r, fitted.get()));
     }
 
     /** The fit of the communication-only runs of {@code r}'s kind of master but not of its shape, if they allow one. */
@@ -275,13 +269,18 @@ public final class ScalingReport {
                 + model.measuredMachineMs(r.workers(), r.broadcastBytes(), r.sentBytesPerReplica(), r.depth());
     }
 
-    double realError(Run r) {
-        return Math.abs(predictedRoundMs(r) - r.roundMs()) / r.roundMs();
+    /** Relative error of the model's round time on a run, real or communication-only. */
+    double roundError(Run r) {
+        return roundError(r, modelFor(r));
+    }
+
+    private static double roundError(Run r, CostModel model) {
+        return Math.abs(predictedRoundMs(r, model) - r.roundMs()) / r.roundMs();
     }
 
     /** fit_err_n2: the largest relative error over the real runs with N = 2. */
     public OptionalDouble realErrorAtTwo() {
-        return real.stream().filter(r -> r.workers() == 2).mapToDouble(this::realError).max();
+        return real.stream().filter(r -> r.workers() == 2).mapToDouble(this::roundError).max();
     }
 
     /** fit_err_comm_n8: the largest relative error over the communication-only runs with N = 8. */
@@ -291,7 +290,7 @@ public final class ScalingReport {
 
     /** The largest relative error of the fit over the communication-only runs with N = {@code n}. */
     public OptionalDouble communicationErrorAt(int n) {
-        return communication.stream().filter(r -> r.workers() == n).mapToDouble(this::fitError).max();
+        return communication.stream().filter(r -> r.workers() == n).mapToDouble(this::roundError).max();
     }
 
     /**
@@ -510,7 +509,7 @@ public final class ScalingReport {
         for (Run r : communication) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.3f | %.3f "
                             + "| %s |%n", r.shape(), r.master(), r.depth(), r.workers(), r.broadcastBytes() / 1e6,
-                    r.sentBytesPerReplica() / 1e6, r.roundMs(), r.computeMsMax(), predictedRoundMs(r), fitError(r),
+                    r.sentBytesPerReplica() / 1e6, r.roundMs(), r.computeMsMax(), predictedRoundMs(r), roundError(r),
                     nonComputeError(r), BenchmarkReport.fixed(heldOutError(r))));
         }
         md.append(String.format(Locale.ROOT, "%nLargest error at N = 4: %s (held out: %s); at N = 8: %s (held out: "
@@ -525,7 +524,7 @@ public final class ScalingReport {
         for (Run r : real) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.3f |%n", r.shape(),
                     r.master(), r.workers(), r.computeMsMean(), r.computeMsMax(), r.roundMs(), predictedRoundMs(r),
-                    realError(r)));
+                    roundError(r)));
         }
         md.append("\n## Predicted efficiency C / T\n\n")
                 .append("Weak scaling: every replica keeps its minibatch. Strong scaling: the global minibatch of ")
