@@ -68,15 +68,15 @@ else
   report=docs/bench/scale
 fi
 modes=(parameter-averaging gradient-averaging)
-if [ ${#only[@]} -gt 0 ] || [ -n "$only_mode" ]; then
-  part=("${only[@]}")
-  if [ ${#only[@]} -gt 0 ]; then
-    presets=("${only[@]}")
-  fi
-  if [ -n "$only_mode" ]; then
-    modes=("$only_mode")
-    part+=("$only_mode")
-  fi
+if [ -n "$only_mode" ]; then
+  modes=("$only_mode")
+fi
+if [ ${#only[@]} -gt 0 ]; then
+  presets=("${only[@]}")
+fi
+# A part (--preset, --mode): its own folder and report, named after what it measures.
+part=("${only[@]}" ${only_mode:+"$only_mode"})
+if [ ${#part[@]} -gt 0 ]; then
   out=runs/bench-scale/$($quick && echo quick || echo full)-$(IFS=-; echo "${part[*]}")
   report=$out/report
 fi
@@ -184,7 +184,7 @@ figure() {
 # The driver's heap during the 600k-image prepare (the 60k figure is in jobs/bench-prepare.sh's line too).
 prepare_mb=na
 spill=na
-if [ ${#only[@]} -eq 0 ] && [ -z "$only_mode" ]; then # --preset and --mode runs are parts; they leave those alone
+if [ ${#part[@]} -eq 0 ]; then # parts leave those benchmarks alone
   prepare_mb=$(figure jobs/bench-prepare.sh driver_heap_mb_600k)
   spill=$(figure jobs/bench-spill.sh spill_ratio)
 fi
