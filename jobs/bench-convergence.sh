@@ -11,13 +11,15 @@
 #                      ends: a barrier job whose tasks exchange contributions each round), not a job per round
 #   ga-barrier         ga with a Spark job per epoch
 #   pa-k20-nesterov-barrier  pa-k20-nesterov (the shipped setting) with a Spark job per epoch
+#   ga-barrier-no-flush      ga-barrier keeping subnormal values (train.flush-subnormals-every = 0; every other
+#                      variant, single-process too, flushes them every 50 steps): what the flush is worth
 # All but single-process use 2 workers of batch 64. single-process runs first; its training time (the
 # sum of its round times, evaluations excluded) is every other variant's train.time-budget-seconds, with
 # epochs enough never to end before it. Then `dptrain convergence-report`: per variant test accuracy after
 # each epoch and at the budget, time to 0.90, steady ex/s, bytes per round, overhead, a chart, and a last
 # line 'SUMMARY tta90_vs_single=R budget_gain_pts=P acc_gap_pts=P k20_gap_pts=P fp16_bytes_ratio=R ...'.
 #   jobs/bench-convergence.sh          all 60000 rows; report into docs/bench/convergence/   (single-process's 5
-#                                      epochs, then 8 variants as long: ~9x that)
+#                                      epochs, then 9 variants as long: ~10x that)
 #   jobs/bench-convergence.sh --quick  6000 rows, single-process 2 epochs; into runs/bench-convergence/full-quick/
 #   jobs/bench-convergence.sh --vgg    conf/fashion-mnist-vgg.conf (its epochs) single-process at batch 128,
 #                                      then distributed on 2 workers as the file configures it (a Spark job
@@ -97,6 +99,7 @@ else
     "pa-k5-barrier $pa_k5 $job_per_epoch"
     "ga-barrier $ga $job_per_epoch"
     "pa-k20-nesterov-barrier $pa_k20_nesterov $job_per_epoch"
+    "ga-barrier-no-flush $ga $job_per_epoch train.flush-subnormals-every=0"
   )
 fi
 

@@ -183,7 +183,8 @@ public final class ConvergenceReport {
         DptrainConfig.Engine e = config.engine();
         return List.of(e.mode(), run.run().workers(), e.localSteps(), e.updaterState(), e.outer(), e.roundsPerJob(),
                 config.train().batchSize(), config.train().learningRate(), config.train().warmupRounds(),
-                config.train().learningRateScaling(), config.model(), config.data().trainLimit());
+                config.train().learningRateScaling(), config.train().flushSubnormalsEvery(), config.model(),
+                config.data().trainLimit());
     }
 
     /** fp16_bytes_ratio: bytes per round sent in float16 over those sent in float32 by its twin. */

@@ -109,6 +109,9 @@ public record ConvergenceRun(String name, Provenance provenance, BenchmarkRun ru
         if (train.learningRateScaling() != LearningRateScaling.NONE) {
             s.append(", rate scaling ").append(train.learningRateScaling().configName());
         }
+        if (train.flushSubnormalsEvery() == 0) {
+            s.append(", subnormals not flushed");
+        }
         return s.toString();
     }
 

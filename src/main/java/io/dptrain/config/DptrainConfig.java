@@ -274,10 +274,12 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
     public record Training(int epochs, int batchSize, Updater updater, double learningRate,
                            double learningRateDecay, double momentum, double l2, Clipping gradientClipping,
                            double gradientClippingThreshold, Loss loss, long seed, int progressEvery,
-                           int warmupRounds, LearningRateScaling learningRateScaling, double timeBudgetSeconds)
+                           int warmupRounds, LearningRateScaling learningRateScaling, double timeBudgetSeconds,
+                           int flushSubnormalsEvery)
             implements Serializable {
         public Training {
             Check.atLeast("dptrain.train.warmup-rounds", warmupRounds, 0);
+            Check.atLeast("dptrain.train.flush-subnormals-every", flushSubnormalsEvery, 0);
             if (!(timeBudgetSeconds >= 0 && Double.isFinite(timeBudgetSeconds))) {
                 throw new ConfigException("dptrain.train.time-budget-seconds = " + timeBudgetSeconds
                         + " is not allowed; allowed: >= 0 (0 = no budget)");
@@ -305,7 +307,8 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     Check.oneOf("dptrain.train.loss", c.getString("loss"), Loss.class),
                     c.getLong("seed"), c.getInt("progress-every"), c.getInt("warmup-rounds"),
                     Check.oneOf("dptrain.train.learning-rate-scaling", c.getString("learning-rate-scaling"),
-                            LearningRateScaling.class), c.getDouble("time-budget-seconds"));
+                            LearningRateScaling.class), c.getDouble("time-budget-seconds"),
+                    c.getInt("flush-subnormals-every"));
         }
     }
 

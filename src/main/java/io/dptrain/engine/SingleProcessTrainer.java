@@ -9,6 +9,7 @@ import io.dptrain.config.DptrainConfig;
 import io.dptrain.data.ExampleSet;
 import io.dptrain.model.Networks;
 import io.dptrain.model.SequenceOutputs;
+import io.dptrain.model.Subnormals;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -69,6 +70,7 @@ public final class SingleProcessTrainer implements Trainer {
                     DataSet batch = batches.get(b);
                     long t0 = System.currentTimeMillis();
                     net.fit(batch);
+                    Subnormals.afterStep(net, config.train().flushSubnormalsEvery());
                     long ms = System.currentTimeMillis() - t0;
                     RoundMetrics m = new RoundMetrics(rounds.size() + 1, epoch, net.score(), batch.numExamples(),
                             ms, ms, 0, 0, 0, 0, 0, ms);

@@ -223,6 +223,17 @@ class ConvergenceReportTest {
     }
 
     @Test
+    void aVariantKeepingSubnormalsSaysSoAndIsNoFloat16Twin() throws IOException {
+        Path noFlush = run("ga-no-flush", budgeted(GA, "train.flush-subnormals-every=0"), List.of(at(1, 0.8, 9000)),
+                new int[]{10}, new Round(128, 200, 180, 1_000_000));
+
+        ConvergenceReport report = report(single, gaHalf, noFlush);
+
+        assertThat(report.toMarkdown()).contains("| ga-no-flush | gradient-averaging, 2 x 64, subnormals not flushed |");
+        assertThat(report.float16Pair()).isEmpty();
+    }
+
+    @Test
     void theReportNeedsExactlyOneSingleProcessRunAndDistinctNames() throws IOException {
         Path secondSingle = run("single-again", List.of("engine.mode=single-process"), List.of(at(1, 0.8, 100)),
                 new int[]{3}, new Round(64, 10, 10, 0));

@@ -1,6 +1,7 @@
 package io.dptrain.engine.spark;
 
 import io.dptrain.config.Choices.Exchange;
+import io.dptrain.model.Subnormals;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -31,6 +32,7 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
     private static final long serialVersionUID = 2L;
     private final Exchange exchange;
     private final boolean computes; // false: communication-only rounds (benchmarks), no backprop
+    private final int flushSubnormalsEvery;
     private transient Gradient driverGradient;
     private transient List<long[]> runningStatRanges;
 
@@ -55,10 +57,14 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
         }
     }
 
-    /** @param computes false for communication-only rounds: replicas send zero gradients of the model's size */
-    GradientAveraging(Exchange exchange, boolean computes) {
+    /**
+     * @param computes             false for communication-only rounds: replicas send zero gradients of the model's size
+     * @param flushSubnormalsEvery updater steps between flushes of subnormal values ({@link Subnormals})
+     */
+    GradientAveraging(Exchange exchange, boolean computes, int flushSubnormalsEvery) {
         this.exchange = exchange;
         this.computes = computes;
+        this.flushSubnormalsEvery = flushSubnormalsEvery;
     }
 
     @Override
@@ -118,6 +124,7 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
                 (int) sum.examples, LayerWorkspaceMgr.noWorkspaces());
         net.params().subi(driverGradient.gradient());
         net.setIterationCount(net.getIterationCount() + 1);
+        Subnormals.afterStep(net, flushSubnormalsEvery);
     }
 
     /**

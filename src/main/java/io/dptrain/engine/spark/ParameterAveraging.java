@@ -1,6 +1,7 @@
 package io.dptrain.engine.spark;
 
 import io.dptrain.config.Choices.Exchange;
+import io.dptrain.model.Subnormals;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -26,6 +27,7 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
     private final Exchange exchange;
     private final transient OuterStep outer;
     private final boolean computes; // false: communication-only rounds (benchmarks), no fit
+    private final int flushSubnormalsEvery;
 
     /**
      * Weighted sums of the replicas' parameters (or deltas) and updater states, and the most updater
@@ -52,8 +54,12 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
         }
     }
 
-    /** @param computes false for communication-only rounds: replicas send the broadcast state back unchanged */
-    ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer, boolean computes) {
+    /**
+     * @param computes             false for communication-only rounds: replicas send the broadcast state back unchanged
+     * @param flushSubnormalsEvery replicas' updater steps between flushes of subnormal values ({@link Subnormals})
+     */
+    ParameterAveraging(int localSteps, boolean averageUpdater, Exchange exchange, OuterStep outer, boolean computes,
+                       int flushSubnormalsEvery) {
         if (localSteps < 1) {
             throw new IllegalArgumentException("dptrain.engine.local-steps must be >= 1, got " + localSteps);
         }
@@ -62,6 +68,7 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
         this.exchange = exchange;
         this.outer = outer;
         this.computes = computes;
+        this.flushSubnormalsEvery = flushSubnormalsEvery;
     }
 
     @Override
@@ -89,6 +96,7 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
             }
             if (computes) {
                 net.fit(batch);
+                Subnormals.afterStep(net, flushSubnormalsEvery);
                 lossSum += net.score() * batch.numExamples();
             }
             examples += batch.numExamples();

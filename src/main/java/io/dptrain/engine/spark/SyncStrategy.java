@@ -54,8 +54,9 @@ interface SyncStrategy<P extends Payload<P>> extends Serializable {
         return switch (engine.mode()) {
             case PARAMETER_AVERAGING -> new ParameterAveraging(engine.localSteps(),
                     engine.updaterState() == UpdaterState.AVERAGED, engine.exchange(), new OuterStep(engine.outer()),
-                    !engine.communicationOnly());
-            case GRADIENT_AVERAGING -> new GradientAveraging(engine.exchange(), !engine.communicationOnly());
+                    !engine.communicationOnly(), config.train().flushSubnormalsEvery());
+            case GRADIENT_AVERAGING -> new GradientAveraging(engine.exchange(), !engine.communicationOnly(),
+                    config.train().flushSubnormalsEvery());
             default -> throw new IllegalArgumentException("dptrain.engine.mode = '" + engine.mode().configName()
                     + "' is not a round-engine mode; allowed here: parameter-averaging, gradient-averaging");
         };
