@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
                 ConfigCommand.class, DescribeCommand.class, NotebookCommand.class, BenchReportCommand.class,
                 BenchEvaluateCommand.class, BenchGenerateIdxCommand.class, TextBenchReportCommand.class, ClusterBenchReportCommand.class,
                 ConvergenceReportCommand.class, ScalingReportCommand.class, SpillBenchReportCommand.class,
-                BenchStepCommand.class})
+                BenchStepCommand.class, BenchUpdaterCommand.class})
 public final class Dptrain implements Runnable {
 
     public static void main(String[] args) {

@@ -11,11 +11,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * Sets a network's subnormal parameters and updater state to zero every {@code train.flush-subnormals-every}
  * updater steps. Weights that only L2 pulls on (those of ReLU units that no example activates) shrink
  * geometrically under Adam and spend thousands of steps below the smallest normal float before they reach 0;
- * Adam's first moment follows them. The CPU computes with such values through microcode assists, tens of
- * times slower (libnd4j's Adam on 431k floats: 2.7 ms, 54 ms when they are subnormal), and neither nd4j
- * nor the JVM can set the processor's flush-to-zero flags. A LeNet run with Adam and L2 ended with 10% of
- * its parameters subnormal and rounds ~1.5x slower than at its start, in every engine
- * (docs/bench/convergence). A subnormal float is below 1.2e-38: zero is as good a value for training.
+ * Adam's first moment follows them. The CPU computes with such values through microcode assists, many times
+ * slower ({@code dptrain bench-updater}: DL4J's Adam step on LeNet's 431k parameters takes about 3x as long when a
+ * tenth of them are subnormal), and neither nd4j nor the JVM can set the processor's flush-to-zero flags. A
+ * LeNet run with Adam and L2 ended with 10% of its parameters subnormal and its rounds ~1.5x slower than at
+ * its start, in every engine (README, "Convergence at equal training time"). A subnormal float is below
+ * 1.2e-38: zero is as good a value for training.
  *
  * <p>Every engine calls {@link #afterStep} after each updater step, and the flush depends only on the
  * iteration count, so single-process and distributed training flush at the same steps and stay equal.
@@ -26,9 +27,9 @@ public final class Subnormals {
 
     /**
      * Flushes when the step just taken (the network's iteration count, already advanced) is a multiple of
-     * {@code every}; 0 = never. One flush scans the parameters and the updater state (~2 ms for LeNet on a
-     * thread), so it runs every few dozen steps, not every step: a weight decaying through the subnormal
-     * range stays in it for far longer.
+     * {@code every}; 0 = never. One flush scans the parameters and the updater state (about as long as an Adam
+     * step, {@code dptrain bench-updater}), so it runs every few dozen steps, not every step: a weight decaying
+     * through the subnormal range stays in it for far longer.
      */
     public static void afterStep(MultiLayerNetwork net, int every) {
         if (every > 0 && net.getIterationCount() % every == 0) {
