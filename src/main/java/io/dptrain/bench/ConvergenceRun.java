@@ -4,6 +4,7 @@ import io.dptrain.config.Choices.EngineMode;
 import io.dptrain.config.Choices.Exchange;
 import io.dptrain.config.Choices.LearningRateScaling;
 import io.dptrain.config.Choices.OuterOptimizer;
+import io.dptrain.config.Choices.Updater;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.report.EpochEvaluation;
 import io.dptrain.report.Provenance;
@@ -111,6 +112,9 @@ public record ConvergenceRun(String name, Provenance provenance, BenchmarkRun ru
         }
         if (train.flushSubnormalsEvery() == 0) {
             s.append(", subnormals not flushed");
+        }
+        if (!train.vectorizedAdam() && train.updater() == Updater.ADAM) {
+            s.append(", DL4J's Adam op");
         }
         return s.toString();
     }

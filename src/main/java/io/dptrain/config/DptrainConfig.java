@@ -275,7 +275,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                            double learningRateDecay, double momentum, double l2, Clipping gradientClipping,
                            double gradientClippingThreshold, Loss loss, long seed, int progressEvery,
                            int warmupRounds, LearningRateScaling learningRateScaling, double timeBudgetSeconds,
-                           int flushSubnormalsEvery)
+                           int flushSubnormalsEvery, boolean vectorizedAdam)
             implements Serializable {
         public Training {
             Check.atLeast("dptrain.train.warmup-rounds", warmupRounds, 0);
@@ -308,7 +308,7 @@ public record DptrainConfig(Data data, Model model, Training train, Engine engin
                     c.getLong("seed"), c.getInt("progress-every"), c.getInt("warmup-rounds"),
                     Check.oneOf("dptrain.train.learning-rate-scaling", c.getString("learning-rate-scaling"),
                             LearningRateScaling.class), c.getDouble("time-budget-seconds"),
-                    c.getInt("flush-subnormals-every"));
+                    c.getInt("flush-subnormals-every"), c.getBoolean("vectorized-adam"));
         }
     }
 

@@ -33,6 +33,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ISchedule;
@@ -327,14 +328,14 @@ public final class Networks {
             return switch (train.updater()) {
                 case SGD -> new Sgd(rate);
                 case NESTEROV -> new Nesterovs(rate, train.momentum());
-                case ADAM -> new VectorizedAdam(rate);
+                case ADAM -> train.vectorizedAdam() ? new VectorizedAdam(rate) : new Adam(rate);
             };
         }
         ISchedule schedule = new RateSchedule(rate, train.learningRateDecay(), warmupSteps);
         return switch (train.updater()) {
             case SGD -> new Sgd(schedule);
             case NESTEROV -> new Nesterovs(schedule, train.momentum());
-            case ADAM -> new VectorizedAdam(schedule);
+            case ADAM -> train.vectorizedAdam() ? new VectorizedAdam(schedule) : new Adam(schedule);
         };
     }
 

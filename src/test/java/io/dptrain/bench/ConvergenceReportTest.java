@@ -223,14 +223,20 @@ class ConvergenceReportTest {
     }
 
     @Test
-    void aVariantKeepingSubnormalsSaysSoAndIsNoFloat16Twin() throws IOException {
+    void variantsWithOtherNumericsSaySoAndAreNoTwinsNorOverheadFigures() throws IOException {
         Path noFlush = run("ga-no-flush", budgeted(GA, "train.flush-subnormals-every=0"), List.of(at(1, 0.8, 9000)),
                 new int[]{10}, new Round(128, 200, 180, 1_000_000));
+        Path dl4jAdam = run("ga-dl4j-adam", budgeted(GA, "train.vectorized-adam=false"), List.of(at(1, 0.8, 9000)),
+                new int[]{10}, new Round(128, 200, 180, 1_000_000));
 
-        ConvergenceReport report = report(single, gaHalf, noFlush);
+        ConvergenceReport report = report(single, gaHalf, noFlush, dl4jAdam);
 
-        assertThat(report.toMarkdown()).contains("| ga-no-flush | gradient-averaging, 2 x 64, subnormals not flushed |");
+        assertThat(report.toMarkdown()).contains("| ga-no-flush | gradient-averaging, 2 x 64, subnormals not flushed |")
+                .contains("| ga-dl4j-adam | gradient-averaging, 2 x 64, DL4J's Adam op |");
         assertThat(report.float16Pair()).isEmpty();
+        assertThat(report.gradientAveragingOverhead()).isEmpty();
+        assertThat(report(single, ga, noFlush).gradientAveragingOverhead()).isEqualTo(
+                report(single, ga).gradientAveragingOverhead());
     }
 
     @Test

@@ -131,6 +131,18 @@ class VectorizedAdamTest {
     }
 
     @Test
+    void networksTakeItUnlessConfiguredOtherwise() {
+        IUpdater dl4j = ((BaseLayer) Networks.create(ConfigLoader.load(null, List.of("model.preset=mlp",
+                "train.updater=adam", "train.vectorized-adam=false"))).getLayerWiseConfigurations().getConf(0)
+                .getLayer()).getIUpdater();
+        IUpdater ours = ((BaseLayer) network("mlp", "float").getLayerWiseConfigurations().getConf(0).getLayer())
+                .getIUpdater();
+
+        assertThat(dl4j).isExactlyInstanceOf(Adam.class);
+        assertThat(ours).isExactlyInstanceOf(VectorizedAdam.class);
+    }
+
+    @Test
     void doublePrecisionTakesLibnd4jsOpAndMatchesDl4jExactly() {
         MultiLayerNetwork ours = network("lenet", "double");
         MultiLayerNetwork plain = withDl4jAdam(config("lenet", "double"), ours);
