@@ -1,6 +1,9 @@
 package io.dptrain.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.json.Json;
 
@@ -11,6 +14,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
@@ -23,7 +27,9 @@ import java.util.TreeMap;
  * dptrain, DL4J, Spark and Java, the test metrics and the wall times. Written as provenance.json
  * next to every model ({@link #toJson()}, indented for people) and read back into this record
  * ({@link #fromJson}, {@link #read(String, Configuration)}) with the rules of {@link Json}: the configuration is validated
- * again, and a field the record does not have is an error.
+ * again, and a field the record does not have is an error. A setting the run predates (a configuration key added to
+ * dptrain after it) reads as that setting's default, so models and run folders stay readable: a run made before
+ * {@code train.flush-subnormals-every} existed reads as flushing every 50 steps, although it never flushed.
  *
  * @param createdAt    when the run finished (ISO-8601)
  * @param config       the complete, validated configuration
@@ -93,7 +99,23 @@ public record Provenance(String createdAt, DptrainConfig config, String sparkMas
      * field is wrong or missing.
      */
     public static Provenance fromJson(String json, String source) {
-        return Json.read(json, Provenance.class, source);
+        JsonNode tree = Json.tree(json, source);
+        if (tree.get("config") instanceof ObjectNode config) {
+            addMissing(config, Json.MAPPER.valueToTree(ConfigLoader.defaults()));
+        }
+        return Json.read(tree, Provenance.class, source);
+    }
+
+    /** Adds to {@code into} every field of {@code defaults} it lacks, at any depth. */
+    private static void addMissing(ObjectNode into, JsonNode defaults) {
+        defaults.fields().forEachRemaining(field -> {
+            JsonNode present = into.get(field.getKey());
+            if (present == null) {
+                into.set(field.getKey(), field.getValue());
+            } else if (present instanceof ObjectNode object && field.getValue().isObject()) {
+                addMissing(object, field.getValue());
+            }
+        });
     }
 
     /**
@@ -104,7 +126,7 @@ public record Provenance(String createdAt, DptrainConfig config, String sparkMas
     public static Provenance read(String file, Configuration hadoop) {
         Path path = new Path(file);
         try (InputStream in = path.getFileSystem(hadoop).open(path)) {
-            return Json.read(in, Provenance.class, "provenance file " + file);
+            return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), "provenance file " + file);
         } catch (FileNotFoundException e) {
             throw new IllegalArgumentException("provenance file " + file + " does not exist; every run folder holds one",
                     e);

@@ -63,6 +63,27 @@ class ProvenanceTest {
     }
 
     @Test
+    void settingsTheRunPredatesReadAsTheirDefaultsAndEverythingElseAsWritten() {
+        DptrainConfig tuned = ConfigLoader.load(null, List.of("model.preset=mlp", "train.seed=99",
+                "train.flush-subnormals-every=7", "train.vectorized-adam=false"));
+        String json = Provenance.of(tuned, "local[1]", 3, 128, 10, EvaluationReport.of(KnownEvaluation.of(3)),
+                List.of(), 2100, 3500, 1.0).toJson();
+        // as a run before these two settings existed wrote it
+        String older = json.replaceFirst(",\\s*\"flushSubnormalsEvery\" : 7", "")
+                .replaceFirst(",\\s*\"vectorizedAdam\" : false", "");
+        assertThat(older).doesNotContain("flushSubnormalsEvery").doesNotContain("vectorizedAdam");
+
+        DptrainConfig read = Provenance.fromJson(older, "old/provenance.json").config();
+
+        DptrainConfig defaults = ConfigLoader.defaults();
+        assertThat(read.train().flushSubnormalsEvery()).isEqualTo(defaults.train().flushSubnormalsEvery());
+        assertThat(read.train().vectorizedAdam()).isEqualTo(defaults.train().vectorizedAdam()).isTrue();
+        assertThat(read.train().seed()).isEqualTo(99);
+        assertThat(read.model()).isEqualTo(tuned.model());
+        assertThat(Provenance.fromJson(json, "new/provenance.json").config()).isEqualTo(tuned);
+    }
+
+    @Test
     void jsonHoldsConfigDataVersionsAndMetrics() {
         DptrainConfig config = CONFIG;
         Provenance provenance = provenance(121.9);
