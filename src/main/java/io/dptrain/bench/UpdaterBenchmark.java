@@ -40,7 +40,10 @@ public final class UpdaterBenchmark {
                     .mapToDouble(Timing::medianMs).findFirst().orElseThrow();
         }
 
-        /** {@code SUMMARY adam_ms=X vectorized_ms=Y speedup=R subnormal_adam_ms=X subnormal_vectorized_ms=Y flush_ms=F}. */
+        /**
+         * {@code SUMMARY adam_ms=X vectorized_ms=Y speedup=R subnormal_adam_ms=X subnormal_vectorized_ms=Y
+         * flush_ms=F}.
+         */
         public String summaryLine() {
             return String.format(Locale.ROOT, "SUMMARY adam_ms=%.3f vectorized_ms=%.3f speedup=%.2f "
                             + "subnormal_adam_ms=%.3f subnormal_vectorized_ms=%.3f flush_ms=%.3f",

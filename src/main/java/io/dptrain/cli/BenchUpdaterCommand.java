@@ -32,7 +32,8 @@ final class BenchUpdaterCommand implements Callable<Integer> {
             description = "nd4j threads, >= 1 (default: ${DEFAULT-VALUE}: as each of two tasks on two cores runs).")
     int threads;
 
-    @Option(names = "--warmup", defaultValue = "50", description = "Untimed steps first, >= 0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "50",
+            description = "Untimed steps first, >= 0 (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--steps", defaultValue = "300", description = "Timed steps, >= 1 (default: ${DEFAULT-VALUE}).")
