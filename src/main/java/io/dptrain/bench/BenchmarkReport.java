@@ -255,6 +255,13 @@ public final class BenchmarkReport {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
+    /** The value at fraction {@code p} of the sorted values (nearest rank, rounding half up) of a non-empty array. */
+    static double percentile(double[] values, double p) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
+    }
+
     /** Three decimals, or {@code na}: the SUMMARY lines' number format. */
     static String fixed(OptionalDouble value) {
         return value.isPresent() ? fixed(value.getAsDouble(), 3) : "na";

@@ -57,9 +57,7 @@ public final class StepBenchmark {
         }
 
         double percentileMs(double p) {
-            double[] sorted = stepMs.clone();
-            Arrays.sort(sorted);
-            return sorted[(int) Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
+            return BenchmarkReport.percentile(stepMs, p);
         }
 
         /** A few lines for people, then {@code STEP preset=.. label=.. median_ms=.. ex_s=..} for scripts. */

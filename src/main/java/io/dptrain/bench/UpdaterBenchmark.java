@@ -12,7 +12,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -90,7 +89,7 @@ public final class UpdaterBenchmark {
             Subnormals.flush(net);
             flush[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new Result(n, threads, timings, percentile(flush, 0.5));
+        return new Result(n, threads, timings, BenchmarkReport.percentile(flush, 0.5));
     }
 
     private static Timing time(String updater, String state, int n, int warmup, int steps) {
@@ -118,12 +117,7 @@ public final class UpdaterBenchmark {
                 ms[i - warmup] = (t1 - t0) / 1e6;
             }
         }
-        return new Timing(updater, state, percentile(ms, 0.5), percentile(ms, 0.1), percentile(ms, 0.9));
-    }
-
-    private static double percentile(double[] values, double p) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(int) Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
+        return new Timing(updater, state, BenchmarkReport.percentile(ms, 0.5), BenchmarkReport.percentile(ms, 0.1),
+                BenchmarkReport.percentile(ms, 0.9));
     }
 }

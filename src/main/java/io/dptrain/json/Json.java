@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.stream.Collectors;
 
 /**
@@ -91,15 +89,6 @@ public final class Json {
             return MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw malformed(source, JsonNode.class, e);
-        }
-    }
-
-    /** As {@link #read(String, Class, String)} from a stream, which it closes. */
-    public static <T> T read(InputStream json, Class<T> type, String source) throws IOException {
-        try {
-            return MAPPER.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw malformed(source, type, e);
         }
     }
 
