@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
         description = {"Time the Adam step on the configuration's parameter count, as gradient averaging applies it "
                 + "every round: DL4J's Adam (libnd4j's adam_updater op) against dptrain's VectorizedAdam, each on "
                 + "normal floats and on a state with every tenth value subnormal, and one flush of subnormal values "
-                + "(train.flush-subnormals-every).",
+                + "(train.flush-subnormals-every). Then gradient averaging's whole apply of a summed gradient on the "
+                + "configuration's network: DL4J's updater pipeline against dptrain's fused one-pass step.",
                 "Prints each median with its 10th-90th percentiles and a last line 'SUMMARY adam_ms=X "
-                        + "vectorized_ms=Y speedup=R subnormal_adam_ms=X subnormal_vectorized_ms=Y flush_ms=F'. "
+                        + "vectorized_ms=Y speedup=R subnormal_adam_ms=X subnormal_vectorized_ms=Y flush_ms=F "
+                        + "apply_dl4j_ms=X apply_fused_ms=Y'. "
                         + "Needs no data. Run nothing else meanwhile: it measures time."})
 final class BenchUpdaterCommand implements Callable<Integer> {
     @Option(names = "--conf", defaultValue = "conf/fashion-mnist-lenet.conf",
@@ -46,7 +48,7 @@ final class BenchUpdaterCommand implements Callable<Integer> {
                     + threads + ", " + warmup + " and " + steps);
         }
         DptrainConfig config = ConfigLoader.load(conf, overrides);
-        System.out.println(UpdaterBenchmark.run(Networks.create(config), threads, warmup, steps).toText());
+        System.out.println(UpdaterBenchmark.run(config, threads, warmup, steps).toText());
         return 0;
     }
 }

@@ -81,6 +81,37 @@ public class VectorizedAdam extends Adam {
         return other instanceof VectorizedAdam;
     }
 
+    /**
+     * libnd4j's adamUpdater_ for T = float on the first {@code n} values of the arrays: updates m and v in place
+     * and leaves the update (what DL4J subtracts from the parameters) in {@code g}. For callers that hold a
+     * block's values in Java arrays already (gradient averaging's fused apply); {@link Step} copies them there.
+     */
+    public static void step(float[] g, float[] m, float[] v, int n, Adam config, int iteration, int epoch) {
+        step(g, m, v, n, (float) config.getLearningRate(iteration, epoch), (float) config.getBeta1(),
+                (float) config.getBeta2(), (float) config.getEpsilon(), iteration);
+    }
+
+    static void step(float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2, float epsilon,
+                     int iteration) {
+        float beta1T = (float) Math.pow(beta1, iteration + 1f);
+        float beta2T = (float) Math.pow(beta2, iteration + 1f);
+        // As the op: lr * sqrt<float>(1 - beta2^t) in float, divided in double by (1 - beta1^t), stored as float.
+        float epsilonT = (float) (lr * (float) Math.sqrt((float) (1.0 - beta2T)) / (1.0 - beta1T));
+        if (Float.isNaN(epsilonT) || epsilonT == 0 || Float.isInfinite(epsilonT)) {
+            epsilonT = epsilon;
+        }
+        float oneMinusBeta1 = 1 - beta1;
+        float oneMinusBeta2 = 1 - beta2;
+        for (int i = 0; i < n; i++) {
+            float gi = g[i];
+            float mi = beta1 * m[i] + gi * oneMinusBeta1;
+            float vi = beta2 * v[i] + gi * gi * oneMinusBeta2;
+            m[i] = mi;
+            v[i] = vi;
+            g[i] = mi * epsilonT / ((float) Math.sqrt(vi) + epsilon);
+        }
+    }
+
     /** The updater of one block of parameters; its scratch arrays live as long as the network. */
     static final class Step extends AdamUpdater {
         private float[] gradient = new float[0];
@@ -110,37 +141,10 @@ public class VectorizedAdam extends Adam {
             read(gradientView, gradient);
             read(mView, m);
             read(vView, v);
-            Adam config = getConfig();
-            step(gradient, m, v, (float) config.getLearningRate(iteration, epoch), (float) config.getBeta1(),
-                    (float) config.getBeta2(), (float) config.getEpsilon(), iteration);
+            step(gradient, m, v, n, getConfig(), iteration, epoch);
             write(m, mView);
             write(v, vView);
             write(gradient, gradientView);
-        }
-
-        /**
-         * libnd4j's adamUpdater_ for T = float: updates m and v in place and leaves the update (what DL4J
-         * subtracts from the parameters) in {@code g}.
-         */
-        static void step(float[] g, float[] m, float[] v, float lr, float beta1, float beta2, float epsilon,
-                         int iteration) {
-            float beta1T = (float) Math.pow(beta1, iteration + 1f);
-            float beta2T = (float) Math.pow(beta2, iteration + 1f);
-            // As the op: lr * sqrt<float>(1 - beta2^t) in float, divided in double by (1 - beta1^t), stored as float.
-            float epsilonT = (float) (lr * (float) Math.sqrt((float) (1.0 - beta2T)) / (1.0 - beta1T));
-            if (Float.isNaN(epsilonT) || epsilonT == 0 || Float.isInfinite(epsilonT)) {
-                epsilonT = epsilon;
-            }
-            float oneMinusBeta1 = 1 - beta1;
-            float oneMinusBeta2 = 1 - beta2;
-            for (int i = 0; i < g.length; i++) {
-                float gi = g[i];
-                float mi = beta1 * m[i] + gi * oneMinusBeta1;
-                float vi = beta2 * v[i] + gi * gi * oneMinusBeta2;
-                m[i] = mi;
-                v[i] = vi;
-                g[i] = mi * epsilonT / ((float) Math.sqrt(vi) + epsilon);
-            }
         }
 
         /** A row of consecutive floats: the flattened gradient's and the updater state's views are. */

@@ -56,7 +56,7 @@ class VectorizedAdamTest {
             float[] ourG = g.clone();
             float[] ourM = m.clone();
             float[] ourV = v.clone();
-            VectorizedAdam.Step.step(ourG, ourM, ourV, 1e-3f, 0.9f, 0.999f, 1e-8f, iteration);
+            VectorizedAdam.step(ourG, ourM, ourV, ourG.length, 1e-3f, 0.9f, 0.999f, 1e-8f, iteration);
 
             // isEqualTo compares arrays element by element (containsExactly is quadratic)
             assertThat(ourM).as("m at iteration " + iteration).isEqualTo(opM.toFloatVector());

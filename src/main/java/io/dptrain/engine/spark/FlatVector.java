@@ -147,6 +147,14 @@ final class FlatVector implements Serializable {
         return values;
     }
 
+    /**
+     * The values as floats without a copy when they are floats (read only: the vector still owns them), decoded
+     * when 16-bit; null for doubles.
+     */
+    float[] floatValues() {
+        return halves != null ? decoded() : floats;
+    }
+
     int length() {
         return halves != null ? halves.length : floats != null ? floats.length : doubles.length;
     }

@@ -27,14 +27,19 @@ import java.util.Map;
  * <p>Batch normalization's running mean and deviation travel in the gradient vector as updates, not
  * gradients (DL4J does not divide them by the batch size); those ranges are averaged over the
  * contributing replicas instead of summed.
+ *
+ * <p>With Adam ({@code train.vectorized-adam}) and no clipping the step is {@link FusedUpdate}'s one pass instead
+ * of DL4J's pipeline, to the same bits; in barrier jobs every task takes it each round.
  */
 final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradients> {
     private static final long serialVersionUID = 2L;
     private final Exchange exchange;
     private final boolean computes; // false: communication-only rounds (benchmarks), no backprop
     private final int flushSubnormalsEvery;
+    private final boolean useFused;
     private transient Gradient driverGradient;
     private transient List<long[]> runningStatRanges;
+    private transient FusedUpdate fused; // null: DL4J's pipeline
 
     /** The replicas' summed raw gradients. */
     static final class Gradients implements Payload<Gradients> {
@@ -62,9 +67,15 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
      * @param flushSubnormalsEvery updater steps between flushes of subnormal values ({@link Subnormals})
      */
     GradientAveraging(Exchange exchange, boolean computes, int flushSubnormalsEvery) {
+        this(exchange, computes, flushSubnormalsEvery, true);
+    }
+
+    /** @param useFused false: DL4J's own updater pipeline even where {@link FusedUpdate} takes the step (tests) */
+    GradientAveraging(Exchange exchange, boolean computes, int flushSubnormalsEvery, boolean useFused) {
         this.exchange = exchange;
         this.computes = computes;
         this.flushSubnormalsEvery = flushSubnormalsEvery;
+        this.useFused = useFused;
     }
 
     @Override
@@ -112,6 +123,18 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
         if (driverGradient == null) {
             prepare(net);
         }
+        float[] summed = fused == null ? null : sum.payload.vector.floatValues();
+        if (summed != null) {
+            fused.apply(net, summed, sum.contributors, (int) sum.examples);
+        } else {
+            step(net, sum);
+        }
+        net.setIterationCount(net.getIterationCount() + 1);
+        Subnormals.afterStep(net, flushSubnormalsEvery);
+    }
+
+    /** DL4J's own updater step on the summed gradient. */
+    private void step(MultiLayerNetwork net, RoundSum<Gradients> sum) {
         INDArray gradients = net.getFlattenedGradients();
         sum.payload.vector.copyInto(gradients, "the summed gradient");
         for (long[] range : runningStatRanges) {
@@ -123,8 +146,6 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
         net.getUpdater(true).update(net, driverGradient, net.getIterationCount(), net.getEpochCount(),
                 (int) sum.examples, LayerWorkspaceMgr.noWorkspaces());
         net.params().subi(driverGradient.gradient());
-        net.setIterationCount(net.getIterationCount() + 1);
-        Subnormals.afterStep(net, flushSubnormalsEvery);
     }
 
     /**
@@ -161,5 +182,6 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
             offset += count;
         }
         driverGradient = gradient;
+        fused = useFused ? FusedUpdate.of(net, runningStatRanges) : null;
     }
 }
