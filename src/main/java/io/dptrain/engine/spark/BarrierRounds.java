@@ -201,7 +201,8 @@ final class BarrierRounds {
             long spentMs = 0;
             for (Slot slot : job.slots()) {
                 long t0 = System.nanoTime();
-                ModelState state = strategy.state(driver);
+                // Views, not copies: the replica loads them in work(), before this task's apply changes the driver.
+                ModelState state = ModelState.viewOf(driver, strategy.sendsUpdaterState());
                 long t1 = System.nanoTime();
                 RoundSum<P> own;
                 try {

@@ -32,6 +32,8 @@ final class FlatVector implements Serializable {
     private transient short[] halves;
     private transient Exchange format;
     private transient double scale = 1;
+    /** Set for a view ({@link #viewOf}): the array itself, read when the vector is used; the fields above unset. */
+    private transient INDArray view;
 
     private FlatVector(float[] floats, double[] doubles) {
         this.floats = floats;
@@ -51,6 +53,26 @@ final class FlatVector implements Serializable {
         }
         return array.dataType() == DataType.DOUBLE ? new FlatVector(null, doubles(array))
                 : new FlatVector(floats(array), null);
+    }
+
+    /**
+     * The array itself, not a copy of its values: for a reader in the same JVM that is done with it before the
+     * array changes (a barrier task's replica loading its copy of the driver's parameters, {@link ModelState#viewOf}).
+     * Copied into a target natively; anything else (sums, scaling, serialization) takes a copy of the values as
+     * they are then. Null stays null.
+     */
+    static FlatVector viewOf(INDArray array) {
+        if (array == null) {
+            return null;
+        }
+        FlatVector vector = new FlatVector(null, null);
+        vector.view = array;
+        return vector;
+    }
+
+    /** This vector, or for a view a copy of its array's values now. */
+    private FlatVector values() {
+        return view == null ? this : of(view);
     }
 
     /** The array's values in {@code format}: float32 keeps the array's own precision (see {@link #of}). */
@@ -76,12 +98,16 @@ final class FlatVector implements Serializable {
      * @throws IllegalStateException if the lengths differ
      */
     INDArray toArrayFor(INDArray target, String what) {
+        checkLength(target, what);
+        return toArray().castTo(target.dataType()).reshape(target.shape());
+    }
+
+    private void checkLength(INDArray target, String what) {
         if (target.length() != length()) {
             throw new IllegalStateException(what + " (" + length() + " values) cannot be assigned to an array of "
                     + target.length() + ": the vector comes from another network (replicas of another model cached "
                     + "under the same run id?)");
         }
-        return toArray().castTo(target.dataType()).reshape(target.shape());
     }
 
     /**
@@ -90,6 +116,15 @@ final class FlatVector implements Serializable {
      * gradients and updater states are.
      */
     void copyInto(INDArray target, String what) {
+        if (view != null) {
+            checkLength(target, what);
+            if (bulk(view) && bulk(target) && view.dataType() == target.dataType()) {
+                target.data().asNio().put(view.data().asNio()); // the buffers' bytes: one native copy
+            } else {
+                target.assign(view.castTo(target.dataType()).reshape(target.shape()));
+            }
+            return;
+        }
         if (halves == null && target.length() == length() && bulk(target)
                 && target.dataType() == (floats != null ? DataType.FLOAT : DataType.DOUBLE)) {
             if (floats != null) {
@@ -103,6 +138,9 @@ final class FlatVector implements Serializable {
     }
 
     INDArray toArray() {
+        if (view != null) {
+            return view.dup().reshape(view.length());
+        }
         if (halves != null) {
             return filled(decoded());
         }
@@ -152,19 +190,31 @@ final class FlatVector implements Serializable {
      * when 16-bit; null for doubles.
      */
     float[] floatValues() {
+        if (view != null) {
+            return values().floatValues();
+        }
         return halves != null ? decoded() : floats;
     }
 
     int length() {
+        if (view != null) {
+            return (int) view.length();
+        }
         return halves != null ? halves.length : floats != null ? floats.length : doubles.length;
     }
 
     long bytes() {
+        if (view != null) {
+            return view.length() * view.dataType().width();
+        }
         return halves != null ? 2L * halves.length : floats != null ? 4L * floats.length : 8L * doubles.length;
     }
 
     /** A vector of this times weight (16-bit values keep their bits and carry the weight as their scale). */
     FlatVector scaled(double weight) {
+        if (view != null) {
+            return values().scaled(weight);
+        }
         if (weight == 1) {
             return this;
         }
@@ -190,6 +240,10 @@ final class FlatVector implements Serializable {
      * this, or a new float vector when this holds 16-bit values.
      */
     FlatVector add(FlatVector other) {
+        if (view != null) {
+            return values().add(other);
+        }
+        other = other.values();
         if (other.length() != length() || (other.doubles == null) != (doubles == null)) {
             throw new IllegalStateException("cannot sum a vector of " + length() + " " + type() + " and one of "
                     + other.length() + " " + other.type() + ": the replicas do not hold the same network");
@@ -243,6 +297,10 @@ final class FlatVector implements Serializable {
      * conversion, which matters at several MB per replica per round.
      */
     private void writeObject(ObjectOutputStream out) throws IOException {
+        if (view != null) {
+            values().writeObject(out);
+            return;
+        }
         out.defaultWriteObject();
         int type = halves != null ? (format == Exchange.FLOAT16 ? 2 : 3) : floats != null ? 0 : 1;
         out.writeByte(type);

@@ -84,8 +84,8 @@ final class GradientAveraging implements SyncStrategy<GradientAveraging.Gradient
     }
 
     @Override
-    public ModelState state(MultiLayerNetwork net) {
-        return new ModelState(FlatVector.of(net.params()), null, net.getIterationCount());
+    public boolean sendsUpdaterState() {
+        return false; // replicas only compute gradients; the updater is the driver's
     }
 
     @Override

@@ -77,9 +77,8 @@ final class ParameterAveraging implements SyncStrategy<ParameterAveraging.Sums> 
     }
 
     @Override
-    public ModelState state(MultiLayerNetwork net) {
-        INDArray updater = averageUpdater ? net.getUpdater(true).getStateViewArray() : null;
-        return new ModelState(FlatVector.of(net.params()), FlatVector.of(updater), net.getIterationCount());
+    public boolean sendsUpdaterState() {
+        return averageUpdater;
     }
 
     @Override

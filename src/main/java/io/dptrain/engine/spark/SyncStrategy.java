@@ -27,8 +27,13 @@ interface SyncStrategy<P extends Payload<P>> extends Serializable {
      */
     int batchesPerRound();
 
+    /** Driver: whether replicas start a round from the driver's updater state too (else from their own). */
+    boolean sendsUpdaterState();
+
     /** Driver: the state every replica starts the round from. */
-    ModelState state(MultiLayerNetwork driverNet);
+    default ModelState state(MultiLayerNetwork driverNet) {
+        return ModelState.of(driverNet, sendsUpdaterState());
+    }
 
     /** Executor: the replica's contribution to round {@code roundInEpoch} (0-based) of a 1-based epoch. */
     RoundSum<P> work(Replica replica, ModelState state, int epoch, int roundInEpoch);

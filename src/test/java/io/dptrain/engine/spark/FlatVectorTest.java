@@ -149,4 +149,35 @@ class FlatVectorTest {
                 .hasMessageContaining("the summed updater state (1000 values)");
         assertThat(shorter.sumNumber().doubleValue()).isZero();
     }
+
+    /**
+     * A view is the array itself: copied into a target natively (what a barrier task's replica loads), it holds
+     * what the array holds when it is read; serialized, summed or scaled it is a copy of the values then.
+     */
+    @Test
+    void aViewCopiesTheArraysValuesAsTheyAreWhenRead() throws Exception {
+        float[] original = values(1000, 4);
+        INDArray array = Nd4j.createFromArray(original).reshape(1, 1000);
+        FlatVector view = FlatVector.viewOf(array);
+        assertThat(FlatVector.viewOf(null)).isNull();
+        assertThat(view.length()).isEqualTo(1000);
+        assertThat(view.bytes()).isEqualTo(4000);
+
+        INDArray target = Nd4j.zeros(DataType.FLOAT, 1, 1000);
+        view.copyInto(target, "the view");
+        assertThat(target.toFloatVector()).isEqualTo(original);
+        array.putScalar(0, 0, 42f);
+        view.copyInto(target, "the view");
+        assertThat(target.getFloat(0)).isEqualTo(42f);
+
+        INDArray doubles = Nd4j.zeros(DataType.DOUBLE, 1000);
+        view.copyInto(doubles, "the view");
+        assertThat(doubles.getDouble(1)).isEqualTo((double) original[1]);
+        assertThat(roundTrip(view).toArray().toFloatVector()).isEqualTo(array.toFloatVector());
+        assertThat(view.scaled(2).toArray().getFloat(1)).isEqualTo(2 * original[1]);
+        assertThat(FlatVector.of(array).add(view).toArray().getFloat(1)).isEqualTo(2 * original[1]);
+        assertThat(array.getFloat(1)).as("the viewed array is never written").isEqualTo(original[1]);
+        assertThatThrownBy(() -> view.copyInto(Nd4j.zeros(DataType.FLOAT, 999), "the view"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("the view (1000 values)");
+    }
 }
