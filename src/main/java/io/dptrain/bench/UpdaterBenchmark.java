@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /**
  * The Adam step on a network's parameter count, as gradient averaging applies it every round: DL4J's own
@@ -46,7 +47,8 @@ public final class UpdaterBenchmark {
                          int flushEvery) {
 
         double median(String updater, String state) {
-            return java.util.stream.Stream.concat(timings.stream(), applies.stream()).filter(t -> t.updater().equals(updater) && t.state().equals(state))
+            return Stream.concat(timings.stream(), applies.stream())
+                    .filter(t -> t.updater().equals(updater) && t.state().equals(state))
                     .mapToDouble(Timing::medianMs).findFirst().orElseThrow();
         }
 

@@ -12,8 +12,8 @@ record ModelState(FlatVector params, FlatVector updaterState, int iteration) imp
 
     /** A copy of {@code net}'s parameters, its updater state when {@code withUpdater}, and its iteration count. */
     static ModelState of(MultiLayerNetwork net, boolean withUpdater) {
-        return new ModelState(FlatVector.of(net.params()), withUpdater ? FlatVector.of(Replica.updaterState(net)) : null,
-                net.getIterationCount());
+        return new ModelState(FlatVector.of(net.params()),
+                withUpdater ? FlatVector.of(Replica.updaterState(net)) : null, net.getIterationCount());
     }
 
     /**
