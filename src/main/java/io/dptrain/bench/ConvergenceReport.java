@@ -222,7 +222,8 @@ public final class ConvergenceReport {
 
     /**
      * Subnormals flushed and Adam vectorized: a variant without them computes more slowly, so the same
-     * communication is a smaller share of its round (ga-barrier-no-flush: 9.6% against ga-barrier's 10.3%).
+     * communication is a smaller share of its round (ga-barrier-no-flush: 5.3% against ga-barrier's 6.2%,
+     * docs/bench/convergence/report.md).
      */
     private static boolean shippedNumerics(ConvergenceRun run) {
         return run.config().train().flushSubnormalsEvery() > 0 && run.config().train().vectorizedAdam();
