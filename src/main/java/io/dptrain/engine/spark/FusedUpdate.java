@@ -124,25 +124,14 @@ final class FusedUpdate {
      * {@code contributors} replicas, at the network's iteration and epoch counters (not advanced here).
      */
     void apply(MultiLayerNetwork net, float[] sum, int contributors, int examples) {
-        apply(net, sum, contributors, examples, 0, net.numParams());
-    }
-
-    /**
-     * {@link #apply(MultiLayerNetwork, float[], int, int)} of the parameters {@code [from, to)} only (and their
-     * updater state): every value's step depends on that value alone, so threads may take disjoint ranges of one
-     * network at once.
-     */
-    void apply(MultiLayerNetwork net, float[] sum, int contributors, int examples, long from, long to) {
         if (sum.length != net.numParams()) {
             throw new IllegalStateException("the summed gradient (" + sum.length + " values) does not fit a network "
                     + "of " + net.numParams() + " parameters");
         }
         Chunk chunk = new Chunk(net, sum, contributors, examples);
         for (Block block : blocks) {
-            int start = (int) Math.max(block.start(), from);
-            int end = (int) Math.min(block.end(), to);
-            for (int at = start; at < end; at += CHUNK) {
-                chunk.step(block, at, Math.min(CHUNK, end - at));
+            for (int at = block.start(); at < block.end(); at += CHUNK) {
+                chunk.step(block, at, Math.min(CHUNK, block.end() - at));
             }
         }
     }
