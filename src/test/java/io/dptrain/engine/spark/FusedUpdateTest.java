@@ -4,7 +4,6 @@ import io.dptrain.config.ConfigLoader;
 import io.dptrain.config.DptrainConfig;
 import io.dptrain.config.Choices.Exchange;
 import io.dptrain.model.Networks;
-import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,8 @@ class FusedUpdateTest {
         MultiLayerNetwork dl4j = Networks.create(config);
         dl4j.setParams(fused.params().dup());
         MultiLayerNetwork replica = Networks.create(config);
-        assertThat(FusedUpdate.of(fused, runningStatistics(fused))).as("the fused step takes this network").isNotNull();
+        // Which ranges are running statistics changes what the step does, not whether it takes the network.
+        assertThat(FusedUpdate.of(fused, List.of())).as("the fused step takes this network").isNotNull();
         GradientAveraging withFused = new GradientAveraging(Exchange.FLOAT32, true, 5, true);
         GradientAveraging withDl4j = new GradientAveraging(Exchange.FLOAT32, true, 5, false);
         Nd4j.getRandom().setSeed(5);
@@ -90,25 +90,5 @@ class FusedUpdateTest {
                 "train.learning-rate-decay=0.7", "model.lenet.conv1-filters=4", "model.lenet.conv2-filters=8",
                 "model.lenet.dense=200", "model.vgg-mini.block-filters=[4,8]", "model.vgg-mini.dense=[16]",
                 "model.vgg-mini.batch-norm=true"));
-    }
-
-    /** As GradientAveraging finds them: the batch-normalization parameters other than gamma and beta. */
-    private static List<long[]> runningStatistics(MultiLayerNetwork net) {
-        List<long[]> ranges = new ArrayList<>();
-        long offset = 0;
-        for (var layer : net.getLayers()) {
-            if (layer instanceof BatchNormalization) {
-                long local = 0;
-                for (var entry : layer.paramTable().entrySet()) {
-                    long length = entry.getValue().length();
-                    if (!entry.getKey().equals("gamma") && !entry.getKey().equals("beta")) {
-                        ranges.add(new long[]{offset + local, offset + local + length});
-                    }
-                    local += length;
-                }
-            }
-            offset += layer.numParams();
-        }
-        return ranges;
     }
 }
